@@ -1,0 +1,1 @@
+"""Intake: a secure incident-reporting service for human-rights defenders."""

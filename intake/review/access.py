@@ -1,0 +1,125 @@
+"""Deny by default: every review view declares its roles, or nobody may use it."""
+
+from __future__ import annotations
+
+import base64
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from werkzeug.wrappers import Response
+
+from intake.models import Staff, StaffSession
+from intake.services import sessions
+from intake.webapp import db_session, settings_of
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# Endpoints anyone may reach: the login page, static files and the health check.
+OPEN_ENDPOINTS = {"static", "review.login", "review.login_post", "review.health",
+                  "admin.setup", "admin.setup_post"}
+ROLES_ATTR = "intake_roles"
+PRE_2FA_ATTR = "intake_pre_2fa"
+
+
+def roles(*allowed: str) -> Callable[[F], F]:
+    """Declare which roles may use a view; a view without this is refused to everyone."""
+    if not allowed:
+        raise ValueError("a view must allow at least one role")
+
+    def mark(view: F) -> F:
+        setattr(view, ROLES_ATTR, frozenset(allowed))
+        return view
+
+    return mark
+
+
+def before_second_factor(view: F) -> F:
+    """For the TOTP step and enrolment: reachable after the passphrase, before the code."""
+    setattr(view, PRE_2FA_ATTR, True)
+    return view
+
+
+def cookie_half() -> sessions.CookieHalf | None:
+    """The browser's half of the split key, from the signed session cookie."""
+    sid, key = session.get("sid"), session.get("skey")
+    if not isinstance(sid, str) or not isinstance(key, str):
+        return None
+    try:
+        return sessions.CookieHalf(sid, base64.urlsafe_b64decode(key))
+    except ValueError:
+        return None
+
+
+def store_cookie_half(half: sessions.CookieHalf) -> None:
+    """Put our half in the cookie (HttpOnly, SameSite=Strict, Secure behind TLS)."""
+    session.clear()
+    session["sid"] = half.session_id
+    session["skey"] = base64.urlsafe_b64encode(half.session_key).decode()
+    session.permanent = True
+
+
+def current_staff() -> Staff:
+    """The signed-in, verified staff member of this request."""
+    staff: Staff | None = g.get("staff")
+    if staff is None:
+        abort(401)
+    return staff
+
+
+def current_session() -> StaffSession:
+    """The server half of this request's session."""
+    row: StaffSession | None = g.get("staff_session")
+    if row is None:
+        abort(401)
+    return row
+
+
+def current_private_key() -> bytes:
+    """The staff member's private key, joined from both halves for this request only."""
+    half = cookie_half()
+    if half is None:
+        abort(401)
+    return sessions.private_key(current_session(), half)
+
+
+def _enforce() -> Response | None:
+    """Runs before every review request: anonymous → login, no 2FA → 2FA, wrong role → 403."""
+    endpoint = request.endpoint
+    if endpoint is None:
+        return None  # 404/405 handled by Flask
+    if endpoint in OPEN_ENDPOINTS:
+        _load_identity()
+        return None
+    view = current_app.view_functions.get(endpoint)
+    allowed = getattr(view, ROLES_ATTR, None)
+    pre_2fa = getattr(view, PRE_2FA_ATTR, False)
+    row, staff = _load_identity()
+    if row is None or staff is None:
+        return redirect(url_for("review.login", next=request.path))
+    if not row.totp_verified and not pre_2fa:
+        return redirect(url_for("review.second_factor"))
+    if pre_2fa:
+        return None
+    if not allowed or staff.role not in allowed:
+        abort(403)
+    return None
+
+
+def _load_identity() -> tuple[StaffSession | None, Staff | None]:
+    half = cookie_half()
+    if half is None:
+        return None, None
+    db = db_session()
+    row = sessions.load_session(db, settings_of(current_app), half.session_id)
+    if row is None:
+        session.clear()
+        return None, None
+    staff = db.get(Staff, row.staff_id)
+    g.staff_session, g.staff = row, staff
+    return row, staff
+
+
+def install(app: Flask) -> None:
+    """Attach the deny-by-default check to the review app."""
+    app.before_request(_enforce)

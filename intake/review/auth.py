@@ -1,0 +1,163 @@
+"""Staff sign-in: passphrase, then TOTP (enrolment first if needed), and sign-out."""
+
+from __future__ import annotations
+
+import io
+
+import pyotp
+import qrcode
+import qrcode.image.svg
+from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import session as cookie
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as WerkzeugResponse
+from wtforms import PasswordField, StringField
+from wtforms.validators import DataRequired, Length
+
+from intake.review.access import (
+    before_second_factor,
+    cookie_half,
+    current_session,
+    current_staff,
+    store_cookie_half,
+)
+from intake.services import login as login_service
+from intake.services.audit import record
+from intake.services.sessions import end_session
+from intake.services.staff import ISSUER, totp_secret
+from intake.webapp import db_session, settings_of
+
+bp = Blueprint("review", __name__)
+
+
+class LoginForm(FlaskForm):
+    """First factor: who you are and your passphrase."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    passphrase = PasswordField(_l("Passphrase"), validators=[DataRequired(), Length(max=1024)])
+
+
+class CodeForm(FlaskForm):
+    """Second factor: the six digits from the authenticator app."""
+
+    code = StringField(_l("Authenticator code"),
+                       validators=[DataRequired(), Length(min=6, max=10)],
+                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-app paths; never an open redirect."""
+    if target and target.startswith("/") and not target.startswith("//"):
+        return target
+    return url_for("cases.inbox") if "cases.inbox" in current_app.view_functions else "/"
+
+
+@bp.get("/login")
+def login() -> str:
+    """The sign-in page."""
+    return render_template("review/login.html", form=LoginForm(), problem=None)
+
+
+@bp.post("/login")
+def login_post() -> tuple[str, int] | WerkzeugResponse:
+    """Check the passphrase; the message never says whether the username exists."""
+    form = LoginForm()
+    db = db_session()
+    if not form.validate():
+        return render_template("review/login.html", form=form, problem=None), 400
+    result = login_service.check_passphrase(
+        db, settings_of(current_app), form.username.data or "", form.passphrase.data or ""
+    )
+    if not result.ok or result.half is None or result.staff is None:
+        record(db, None, "login.failed", detail={})
+        db.commit()
+        form.passphrase.data = ""
+        return render_template("review/login.html", form=form, problem=_(
+            "Sign-in failed. Check your username and passphrase, or wait if you "
+            "tried several times.")), 401
+    store_cookie_half(result.half)
+    cookie["next"] = _safe_next(request.args.get("next"))
+    target = "review.second_factor" if result.staff.totp_enrolled else "review.enrol"
+    return redirect(url_for(target))
+
+
+@bp.route("/login/2fa", methods=["GET", "POST"])
+@before_second_factor
+def second_factor() -> tuple[str, int] | WerkzeugResponse:
+    """The TOTP step; a code already used is refused."""
+    if not current_staff().totp_enrolled:
+        return redirect(url_for("review.enrol"))
+    form = CodeForm()
+    if request.method == "GET" or not form.validate():
+        return render_template("review/second_factor.html", form=form, problem=None), \
+            200 if request.method == "GET" else 400
+    return _finish(form, "review/second_factor.html")
+
+
+@bp.route("/enrol", methods=["GET", "POST"])
+@before_second_factor
+def enrol() -> tuple[str, int] | WerkzeugResponse:
+    """First sign-in: scan the QR code (drawn on the server) and confirm one code."""
+    staff = current_staff()
+    if staff.totp_enrolled:
+        return redirect(url_for("review.second_factor"))
+    form = CodeForm()
+    secret = totp_secret(settings_of(current_app), staff)
+    if request.method == "GET" or not form.validate():
+        return render_template("review/enrol.html", form=form, secret=secret, problem=None), \
+            200 if request.method == "GET" else 400
+    return _finish(form, "review/enrol.html", secret=secret)
+
+
+def _finish(form: CodeForm, template: str, **extra: object) -> tuple[str, int] | WerkzeugResponse:
+    staff, row = current_staff(), current_session()
+    db = db_session()
+    ok = login_service.check_totp(db, settings_of(current_app), staff, row,
+                                  form.code.data or "")
+    if not ok:
+        record(db, staff, "login.failed_2fa")
+        db.commit()
+        return render_template(template, form=form, problem=_(
+            "That code was not accepted. Wait for a new code and try again."), **extra), 401
+    record(db, staff, "login")
+    db.commit()
+    return redirect(_safe_next(cookie.pop("next", None)))
+
+
+@bp.get("/enrol/qr.svg")
+@before_second_factor
+def enrol_qr() -> Response:
+    """The provisioning QR as SVG: no JavaScript, no third party, only before enrolment."""
+    staff = current_staff()
+    if staff.totp_enrolled:
+        return Response(status=404)
+    uri = pyotp.TOTP(totp_secret(settings_of(current_app), staff)).provisioning_uri(
+        name=staff.username, issuer_name=ISSUER)
+    img = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, border=2)
+    out = io.BytesIO()
+    img.save(out)
+    return Response(out.getvalue(), mimetype="image/svg+xml",
+                    headers={"Cache-Control": "no-store"})
+
+
+@bp.post("/logout")
+@before_second_factor
+def logout() -> WerkzeugResponse:
+    """Delete the server half; the cookie's half is then worthless."""
+    half = cookie_half()
+    db = db_session()
+    if half is not None:
+        staff = current_staff()
+        end_session(db, half.session_id)
+        record(db, staff, "logout")
+        db.commit()
+    cookie.clear()
+    return redirect(url_for("review.login"))
+
+
+@bp.get("/healthz")
+def health() -> tuple[str, int, dict[str, str]]:
+    """Liveness for the proxy."""
+    return "ok", 200, {"Content-Type": "text/plain"}

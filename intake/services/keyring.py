@@ -1,0 +1,68 @@
+"""Who an item is encrypted to: every active reader's key plus the recovery key."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.crypto import encrypt_item, new_data_key, wrap_data_key
+from intake.models import READER_ROLES, Item, KeyWrap, RecoveryKey, Staff
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """One public key and where its wrap row points."""
+
+    public_key: bytes
+    staff_id: str | None = None
+    recovery_key_id: str | None = None
+    for_reporter: bool = False
+
+
+def current_recipients(session: Session) -> list[Recipient]:
+    """Active admins/reviewers with a key, and every active recovery key."""
+    staff = session.execute(
+        select(Staff.id, Staff.public_key).where(
+            Staff.active.is_(True), Staff.role.in_(READER_ROLES), Staff.public_key.is_not(None)
+        )
+    ).all()
+    recovery = session.execute(
+        select(RecoveryKey.id, RecoveryKey.public_key).where(RecoveryKey.active.is_(True))
+    ).all()
+    return [Recipient(public_key=pk, staff_id=sid) for sid, pk in staff if pk] + [
+        Recipient(public_key=pk, recovery_key_id=rid) for rid, pk in recovery
+    ]
+
+
+def accepting_reports(session: Session) -> bool:
+    """Reports are refused, plainly, until someone could ever read them."""
+    return bool(current_recipients(session))
+
+
+def add_wraps(
+    session: Session, item_id: str, data_key: bytes, recipients: list[Recipient]
+) -> None:
+    """One HPKE wrap row per recipient; the data key itself is never stored."""
+    for recipient in recipients:
+        session.add(
+            KeyWrap(
+                item_id=item_id,
+                staff_id=recipient.staff_id,
+                recovery_key_id=recipient.recovery_key_id,
+                for_reporter=recipient.for_reporter,
+                wrapped=wrap_data_key(data_key, recipient.public_key, item_id),
+            )
+        )
+
+
+def seal_item(
+    session: Session, item: Item, plaintext: bytes, recipients: list[Recipient]
+) -> bytes:
+    """Encrypt an item's content and wrap its fresh data key; returns the key for attachments."""
+    data_key = new_data_key()
+    item.ciphertext = encrypt_item(data_key, item.id, item.kind, plaintext)
+    session.add(item)
+    add_wraps(session, item.id, data_key, recipients)
+    return data_key

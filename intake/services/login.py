@@ -1,0 +1,112 @@
+"""Staff login: passphrase, then TOTP; lockout with a growing delay; no username oracle."""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+
+import pyotp
+from sqlalchemy import delete, func, select
+from sqlalchemy.orm import Session
+
+from intake.crypto import hash_passphrase, verify_passphrase
+from intake.models import LoginFailure, Staff, StaffSession, utcnow
+from intake.services.reading import unlock_private_key
+from intake.services.sessions import CookieHalf, mark_second_factor, start_session
+from intake.services.staff import staff_params, totp_secret
+from intake.settings import Settings
+
+BASE_LOCK = timedelta(minutes=5)
+MAX_LOCK = timedelta(hours=24)
+_DUMMY: dict[tuple[int, int, int], str] = {}
+
+
+@dataclass(frozen=True)
+class LoginResult:
+    """Success carries the staff member and the cookie half; failure carries nothing."""
+
+    staff: Staff | None = None
+    half: CookieHalf | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.staff is not None
+
+
+def _dummy_hash(settings: Settings) -> str:
+    """A hash with the real parameters, so an unknown username costs the same Argon2id."""
+    params = staff_params(settings)
+    key = (params.time_cost, params.memory_cost_kib, params.parallelism)
+    if key not in _DUMMY:
+        _DUMMY[key] = hash_passphrase("intake-dummy-passphrase-never-valid", params)
+    return _DUMMY[key]
+
+
+def is_locked(staff: Staff) -> bool:
+    """Locked accounts refuse even the right passphrase until the delay has passed."""
+    return staff.locked_until is not None and staff.locked_until > utcnow()
+
+
+def record_failure(session: Session, settings: Settings, staff: Staff) -> None:
+    """Count a failure; the Nth within the window locks, each lock twice as long as the last."""
+    now = utcnow()
+    session.add(LoginFailure(staff_id=staff.id, at=now))
+    session.flush()
+    window = now - timedelta(minutes=settings.lockout_window_minutes)
+    recent = session.scalar(
+        select(func.count()).select_from(LoginFailure)
+        .where(LoginFailure.staff_id == staff.id, LoginFailure.at >= window)
+    ) or 0
+    if recent >= settings.lockout_failures:
+        staff.lock_count += 1
+        staff.locked_until = now + min(BASE_LOCK * 2 ** (staff.lock_count - 1), MAX_LOCK)
+        session.execute(delete(LoginFailure).where(LoginFailure.staff_id == staff.id))
+
+
+def check_passphrase(
+    session: Session, settings: Settings, username: str, passphrase: str
+) -> LoginResult:
+    """First factor. Unknown, inactive, locked and wrong all fail alike and cost alike."""
+    staff = session.scalar(select(Staff).where(Staff.username == username.strip()))
+    usable = staff is not None and staff.active and staff.password_hash is not None
+    encoded = staff.password_hash if usable and staff and staff.password_hash \
+        else _dummy_hash(settings)
+    good = verify_passphrase(encoded, passphrase)
+    if staff is None or not usable:
+        return LoginResult()
+    if not good or is_locked(staff):
+        if not is_locked(staff):
+            record_failure(session, settings, staff)
+        session.commit()
+        return LoginResult()
+    private = (unlock_private_key(settings, staff, passphrase)
+               if staff.wrapped_private_key is not None else None)
+    session.execute(delete(LoginFailure).where(LoginFailure.staff_id == staff.id))
+    half = start_session(session, staff, private)
+    session.commit()
+    return LoginResult(staff, half)
+
+
+def check_totp(session: Session, settings: Settings, staff: Staff, row: StaffSession,
+               code: str, now: float | None = None) -> bool:
+    """Second factor: ±1 step, and a step already used is refused (replay)."""
+    if is_locked(staff):
+        return False
+    code = "".join(ch for ch in code if ch.isdigit())
+    totp = pyotp.TOTP(totp_secret(settings, staff))
+    moment = time.time() if now is None else now
+    current = int(moment // totp.interval)
+    for step in (current - 1, current, current + 1):
+        if len(code) == totp.digits and pyotp.utils.strings_equal(totp.generate_otp(step), code):
+            if step <= staff.totp_last_step:
+                break
+            staff.totp_last_step = step
+            staff.totp_enrolled = True
+            staff.lock_count = 0
+            mark_second_factor(session, row)
+            session.commit()
+            return True
+    record_failure(session, settings, staff)
+    session.commit()
+    return False

@@ -1,0 +1,57 @@
+"""Opening items: unwrap a data key with the reader's private key, then the content."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.crypto import DecryptionError, decrypt_item, derive_kek, unwrap_data_key
+from intake.crypto import unwrap_private_key as _unwrap_private_key
+from intake.models import Item, KeyWrap, Staff
+from intake.services.staff import staff_params
+from intake.settings import Settings
+
+
+class NoAccess(PermissionError):
+    """The reader holds no wrap for this item (never granted, or removed)."""
+
+
+def unlock_private_key(settings: Settings, staff: Staff, passphrase: str) -> bytes:
+    """The staff member's private key, unwrapped with their passphrase (raises if wrong)."""
+    if staff.wrapped_private_key is None or staff.kek_salt is None:
+        raise NoAccess("this account holds no key")
+    kek = derive_kek(passphrase, staff.kek_salt, staff_params(settings))
+    return _unwrap_private_key(staff.wrapped_private_key, kek, staff.id)
+
+
+def wrap_for(session: Session, item_id: str, *, staff_id: str | None = None,
+             recovery_key_id: str | None = None) -> KeyWrap:
+    """The one wrap row that lets this reader in."""
+    query = select(KeyWrap).where(KeyWrap.item_id == item_id)
+    if staff_id is not None:
+        query = query.where(KeyWrap.staff_id == staff_id)
+    elif recovery_key_id is not None:
+        query = query.where(KeyWrap.recovery_key_id == recovery_key_id)
+    else:
+        query = query.where(KeyWrap.for_reporter.is_(True))
+    wrap = session.scalars(query).first()
+    if wrap is None:
+        raise NoAccess("no key wrap for this reader")
+    return wrap
+
+
+def item_data_key(session: Session, item: Item, private_raw: bytes, *,
+                  staff_id: str | None = None, recovery_key_id: str | None = None) -> bytes:
+    """Unwrap an item's data key for one reader."""
+    wrap = wrap_for(session, item.id, staff_id=staff_id, recovery_key_id=recovery_key_id)
+    return unwrap_data_key(wrap.wrapped, private_raw, item.id)
+
+
+def open_item(session: Session, item: Item, private_raw: bytes, *,
+              staff_id: str | None = None, recovery_key_id: str | None = None) -> bytes:
+    """Decrypt an item's inline content for one reader."""
+    if item.ciphertext is None:
+        raise DecryptionError("item has no inline content")
+    key = item_data_key(session, item, private_raw, staff_id=staff_id,
+                        recovery_key_id=recovery_key_id)
+    return decrypt_item(key, item.id, item.kind, item.ciphertext)

@@ -1,0 +1,100 @@
+"""Submitting a report: derive the receipt, encrypt to every recipient, commit, then answer."""
+
+from __future__ import annotations
+
+import json
+import secrets
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.crypto import Argon2Params, derive_receipt_keys, generate_code
+from intake.models import Case, Item, PendingNotification, hour_floor, new_id
+from intake.services import site
+from intake.services.keyring import current_recipients, seal_item
+from intake.settings import Settings
+
+REPORT_FORMAT = 1
+REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+
+
+class NotAccepting(RuntimeError):
+    """No recipient key exists yet: nobody could ever read a report."""
+
+
+@dataclass
+class ReportAnswers:
+    """What the reporter typed; serialised only inside the encrypted envelope."""
+
+    what: str
+    when_date: str | None = None
+    when_month: str | None = None
+    when_year: str | None = None
+    region: str | None = None
+    place: str = ""
+    acts: list[str] = field(default_factory=list)
+    perpetrators: list[str] = field(default_factory=list)
+    danger_now: bool = False
+    contact: str = ""
+    consent_stats: bool = False
+    language: str = "en"
+
+    def to_bytes(self) -> bytes:
+        """Versioned JSON, UTF-8, inside the envelope only."""
+        return json.dumps({"v": REPORT_FORMAT, **asdict(self)}, ensure_ascii=False).encode()
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> ReportAnswers:
+        """Inverse of to_bytes; unknown keys from newer versions are ignored."""
+        raw = json.loads(data.decode())
+        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
+        return cls(**known)
+
+
+def receipt_params(settings: Settings) -> Argon2Params:
+    """The one deliberate cost of a submission."""
+    return Argon2Params(
+        settings.receipt_kdf_time_cost,
+        settings.receipt_kdf_memory_kib,
+        settings.receipt_kdf_parallelism,
+    )
+
+
+def new_reference(session: Session) -> str:
+    """Short staff-facing reference, random (never sequential), unambiguous letters."""
+    while True:
+        ref = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(8))
+        ref = f"{ref[:4]}-{ref[4:]}"
+        if session.scalar(select(Case.id).where(Case.reference == ref)) is None:
+            return ref
+
+
+def submit_report(session: Session, settings: Settings, answers: ReportAnswers) -> str:
+    """Store one encrypted report and return its receipt code only after the commit."""
+    recipients = current_recipients(session)
+    if not recipients:
+        raise NotAccepting()
+    code = generate_code()
+    keys = derive_receipt_keys(code, site.receipt_salt(session), receipt_params(settings))
+    rules = site.effective(session, settings)
+    received = hour_floor()
+    case = Case(
+        id=new_id(),
+        reference=new_reference(session),
+        received_at=received,
+        status="new",
+        priority="urgent" if answers.danger_now else "normal",
+        lookup_id=keys.lookup_id,
+        reply_public_key=keys.reply_public,
+        consent_stats=answers.consent_stats,
+        ack_due=(received + timedelta(days=rules.ack_due_days)).date(),
+        response_due=(received + timedelta(days=rules.response_due_days)).date(),
+    )
+    session.add(case)
+    item = Item(id=new_id(), case_id=case.id, kind="report", created_at=received)
+    seal_item(session, item, answers.to_bytes(), recipients)
+    session.add(PendingNotification(kind="report"))
+    session.commit()
+    return code

@@ -1,0 +1,103 @@
+"""Creating staff accounts: passphrase hash, key pair wrapped under the passphrase, TOTP."""
+
+from __future__ import annotations
+
+import secrets
+
+import pyotp
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from intake.crypto import (
+    Argon2Params,
+    derive_kek,
+    generate_keypair,
+    hash_passphrase,
+    open_secret,
+    seal_secret,
+    wrap_private_key,
+)
+from intake.models import READER_ROLES, ROLES, Staff, new_id
+from intake.settings import Settings
+
+MIN_PASSPHRASE = 12
+ISSUER = "Intake review"
+
+
+class StaffError(ValueError):
+    """A request about staff that cannot be honoured, with a message for the person."""
+
+
+def staff_params(settings: Settings) -> Argon2Params:
+    """Argon2id cost of a staff login, tuned so one login costs 0.3–1 s."""
+    return Argon2Params(
+        settings.staff_kdf_time_cost,
+        settings.staff_kdf_memory_kib,
+        settings.staff_kdf_parallelism,
+    )
+
+
+def _totp_key(settings: Settings) -> bytes:
+    """TOTP secrets are sealed under a key derived from the review app's secret."""
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"intake totp v1").derive(
+        settings.review_secret_key.encode()
+    )
+
+
+def totp_secret(settings: Settings, staff: Staff) -> str:
+    """The base32 TOTP secret, unsealed for verification or enrolment."""
+    if staff.totp_secret is None:
+        raise StaffError("no TOTP secret")
+    return open_secret(_totp_key(settings), "totp", staff.id, staff.totp_secret).decode()
+
+
+def set_new_totp(settings: Settings, staff: Staff) -> str:
+    """A fresh TOTP secret (enrolment); returns its provisioning URI."""
+    secret = pyotp.random_base32()
+    staff.totp_secret = seal_secret(_totp_key(settings), "totp", staff.id, secret.encode())
+    staff.totp_last_step = 0
+    return pyotp.TOTP(secret).provisioning_uri(name=staff.username, issuer_name=ISSUER)
+
+
+def set_passphrase(settings: Settings, staff: Staff, passphrase: str, private_raw: bytes) -> None:
+    """Hash the passphrase and wrap the private key under a key derived from it."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise StaffError(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
+    params = staff_params(settings)
+    staff.password_hash = hash_passphrase(passphrase, params)
+    staff.kek_salt = secrets.token_bytes(16)
+    kek = derive_kek(passphrase, staff.kek_salt, params)
+    staff.wrapped_private_key = wrap_private_key(private_raw, kek, staff.id)
+
+
+def create_staff(
+    session: Session, settings: Settings, username: str, role: str, passphrase: str
+) -> tuple[Staff, str]:
+    """Create an account with its key pair; returns it and the TOTP provisioning URI."""
+    username = username.strip()
+    if role not in ROLES:
+        raise StaffError(f"role must be one of {', '.join(ROLES)}")
+    if not username or len(username) > 64:
+        raise StaffError("the username must have 1 to 64 characters")
+    taken = session.scalar(
+        select(func.count()).select_from(Staff).where(Staff.username == username)
+    )
+    if taken:
+        raise StaffError("that username is taken")
+    staff = Staff(id=new_id(), username=username, role=role, active=True)
+    private_raw, public_raw = generate_keypair()
+    set_passphrase(settings, staff, passphrase, private_raw)
+    if role in READER_ROLES:
+        staff.public_key = public_raw
+    else:
+        staff.wrapped_private_key = None
+    uri = set_new_totp(settings, staff)
+    session.add(staff)
+    return staff, uri
+
+
+def staff_count(session: Session) -> int:
+    """`make run` prints the first-admin command while this is zero."""
+    return session.scalar(select(func.count()).select_from(Staff)) or 0

@@ -1,0 +1,157 @@
+"""What both Flask apps share: templates, Babel, CSRF, headers, error pages, DB teardown."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from flask import Flask, Request, current_app, render_template
+from flask_babel import Babel, get_locale
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFProtect
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import HTTPException
+
+from intake import headers
+from intake.db import Database
+from intake.i18n import LANGUAGES, select_locale
+from intake.settings import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class NoSpoolRequest(Request):
+    """Werkzeug spools large file parts to a plaintext temp file; never let it.
+
+    Apps that accept files replace `stream_factory` with one that encrypts as it
+    writes; everywhere else a file part is discarded before it touches the disk.
+    """
+
+    def _get_file_stream(self, *args: Any, **kwargs: Any) -> Any:
+        factory = getattr(self, "encrypting_stream_factory", None)
+        if factory is not None:
+            return factory(*args, **kwargs)
+        return _Discard()
+
+
+class _Discard:
+    """A write-only sink for file parts an endpoint does not accept."""
+
+    def write(self, data: bytes) -> int:
+        return len(data)
+
+    def seek(self, *args: Any) -> int:
+        return 0
+
+    def read(self, *args: Any) -> bytes:
+        return b""
+
+    def close(self) -> None:
+        return None
+
+
+def error_page(error: HTTPException) -> tuple[str, int]:
+    """Every HTTP error gets a calm, translated page and never a stack trace."""
+    messages = {
+        400: _("The request could not be understood. Please go back and try again."),
+        403: _("You do not have permission to see this page."),
+        404: _("This page does not exist."),
+        405: _("This action is not available here."),
+        413: _("What you sent is larger than this site accepts. "
+               "Please send less text or smaller files."),
+        429: _("Too many attempts. Please wait a while and try again."),
+        503: _("The service is busy or under maintenance. Please try again in a few minutes."),
+    }
+    code = error.code or 500
+    message = messages.get(code, _("Something went wrong on our side. Please try again."))
+    return render_template("error.html", code=code, message=message), code
+
+
+def make_flask(
+    name: str, settings: Settings, secret_key: str, cookie_name: str, database: Database | None
+) -> Flask:
+    """A Flask app with the configuration both apps need; the caller adds blueprints."""
+    app = Flask(
+        name,
+        template_folder=str(ROOT / "templates"),
+        static_folder=str(ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.request_class = NoSpoolRequest
+    app.config.update(
+        SECRET_KEY=secret_key,
+        SESSION_COOKIE_NAME=cookie_name,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Strict",
+        SESSION_COOKIE_SECURE=settings.behind_tls,
+        PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
+        MAX_CONTENT_LENGTH=settings.max_request_mb * 1024 * 1024,
+        MAX_FORM_MEMORY_SIZE=max(settings.max_report_chars * 8, 500_000),
+        WTF_CSRF_TIME_LIMIT=None,
+        WTF_CSRF_SSL_STRICT=settings.behind_tls,
+        SEND_FILE_MAX_AGE_DEFAULT=3600,
+        TEMPLATES_AUTO_RELOAD=False,
+        INTAKE_SETTINGS=settings,
+    )
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.extensions["intake_settings"] = settings
+    db = database or Database(settings)
+    app.extensions["intake_db"] = db
+    Babel(app, locale_selector=select_locale, default_translation_directories=str(
+        ROOT / "intake" / "translations"))
+    CSRFProtect(app)
+    headers.install(app, settings.behind_tls)
+    app.register_error_handler(HTTPException, error_page)
+    app.register_error_handler(Exception, _unexpected)
+
+    @app.teardown_appcontext
+    def _remove_session(_exc: BaseException | None) -> None:
+        db.session.remove()
+
+    @app.context_processor
+    def _globals() -> dict[str, Any]:
+        return {"languages": LANGUAGES, "site_name": settings.site_name,
+                "get_locale": get_locale}
+
+    return app
+
+
+def _unexpected(error: Exception) -> tuple[str, int]:
+    """Log the exception type and place only (no request body), answer a plain 500 page."""
+    if isinstance(error, HTTPException):
+        return error_page(error)
+    logging.getLogger("intake").error(
+        "unhandled %s at %s", type(error).__name__,
+        getattr(error.__traceback__, "tb_frame", None) and _origin(error),
+    )
+    return render_template(
+        "error.html", code=500, message=_("Something went wrong on our side. Please try again.")
+    ), 500
+
+
+def _origin(error: Exception) -> str:
+    """File and line where the error was raised, without locals or arguments."""
+    tb = error.__traceback__
+    while tb is not None and tb.tb_next is not None:
+        tb = tb.tb_next
+    if tb is None:
+        return "?"
+    return f"{Path(tb.tb_frame.f_code.co_filename).name}:{tb.tb_lineno}"
+
+
+def settings_of(app: Flask) -> Settings:
+    """The typed settings an app was built with."""
+    return app.extensions["intake_settings"]  # type: ignore[no-any-return]
+
+
+def db_of(app: Flask) -> Database:
+    """The database an app was built with."""
+    return app.extensions["intake_db"]  # type: ignore[no-any-return]
+
+
+def db_session() -> Session:
+    """This request's ORM session (removed at teardown)."""
+    return db_of(current_app).session()
