@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from intake.crypto import DecryptionError, unwrap_data_key, wrap_data_key
 from intake.models import READER_ROLES, Item, KeyWrap, RecoveryKey, Staff
@@ -71,7 +71,8 @@ def recovery_target(session: Session, key_id: str) -> Target:
     return Target(key.public_key, key.fingerprint[:20], recovery_key_id=key.id)
 
 
-def _has_wrap(target: Target, item_id: ColumnElement[str]) -> ColumnElement[bool]:
+def _has_wrap(target: Target,
+              item_id: ColumnElement[str] | InstrumentedAttribute[str]) -> ColumnElement[bool]:
     other = aliased(KeyWrap)
     column = other.staff_id if target.staff_id else other.recovery_key_id
     wanted = target.staff_id or target.recovery_key_id

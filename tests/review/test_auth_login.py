@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
 from typing import Any
 
@@ -25,6 +26,13 @@ def _post_login(client: Any, username: str, passphrase: str, next_: str | None =
 def _post_code(client: Any, path: str, code: str) -> Any:
     token = csrf_token(client.get(path).get_data(as_text=True))
     return client.post(path, data={"csrf_token": token, "code": code})
+
+
+def _wrong_code(secret: str, now: float) -> str:
+    """A six-digit code that is valid for none of the accepted steps."""
+    totp = pyotp.TOTP(secret)
+    valid = {totp.at(now + offset) for offset in (-30, 0, 30)}
+    return next(f"{n:06d}" for n in range(10) if f"{n:06d}" not in valid)
 
 
 def _staff(session: Any, staff_id: str) -> Staff:
@@ -59,7 +67,8 @@ def test_enrolled_staff_sign_in_with_a_code_and_land_on_next(review_client, make
     session.commit()
     response = _post_login(review_client, member.username, member.passphrase, "/audit")
     assert response.headers["Location"] == "/login/2fa"
-    assert _post_code(review_client, "/login/2fa", "000000").status_code == 401
+    wrong = _wrong_code(member.totp_secret, time.time())
+    assert _post_code(review_client, "/login/2fa", wrong).status_code == 401
     response = _post_code(review_client, "/login/2fa", member.totp_now())
     assert response.headers["Location"] == "/audit"
     actions = session.scalars(select(AuditEvent.action)).all()
@@ -206,3 +215,34 @@ def test_an_older_code_is_refused_once_a_newer_one_was_used(make_staff, session,
     assert not login_service.check_totp(session, settings, staff,
                                         _fresh_row(session, staff, "f"), totp.at(now - 30),
                                         now=now)
+
+
+def test_signing_in_again_does_not_reset_wrong_totp_codes(make_staff, session, settings):
+    member = make_staff("reviewer")
+    for attempt in range(settings.lockout_failures):
+        result = login_service.check_passphrase(session, settings, member.username,
+                                                member.passphrase)
+        assert result.ok and result.staff is not None
+        row = session.scalars(select(StaffSession).where(
+            StaffSession.staff_id == member.id)).all()[-1]
+        now = 1_800_000_000.0 + attempt * 300
+        assert not login_service.check_totp(session, settings, result.staff, row,
+                                            _wrong_code(member.totp_secret, now), now=now)
+    assert _staff(session, member.id).locked_until is not None
+    assert not login_service.check_passphrase(session, settings, member.username,
+                                              member.passphrase).ok
+
+
+def test_a_full_sign_in_clears_earlier_failures(make_staff, session, settings):
+    member = make_staff("reviewer")
+    for _ in range(settings.lockout_failures - 1):
+        login_service.check_passphrase(session, settings, member.username, "wrong wrong")
+    result = login_service.check_passphrase(session, settings, member.username,
+                                            member.passphrase)
+    assert result.ok and result.staff is not None
+    row = session.scalars(select(StaffSession)).one()
+    now = 1_800_000_000.0
+    assert login_service.check_totp(session, settings, result.staff, row,
+                                    pyotp.TOTP(member.totp_secret).at(now), now=now)
+    login_service.check_passphrase(session, settings, member.username, "wrong wrong")
+    assert _staff(session, member.id).locked_until is None
