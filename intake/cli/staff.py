@@ -11,6 +11,7 @@ import qrcode
 from intake.cli.common import database, settings
 from intake.models import ROLES
 from intake.services.audit import record
+from intake.services.onboarding import invite_staff, setup_path
 from intake.services.staff import StaffError, create_staff
 
 
@@ -52,3 +53,20 @@ def register(main: click.Group) -> None:
         out = io.StringIO()
         qr.print_ascii(out=out, invert=True)
         click.echo(out.getvalue())
+
+    @staff_group.command("invite")
+    @click.argument("username")
+    @click.option("--role", type=click.Choice(ROLES), required=True)
+    def invite(username: str, role: str) -> None:
+        """Create an inactive account and print its one-time setup link path (72 hours)."""
+        db = database(settings())
+        try:
+            with db.transaction() as session:
+                token = invite_staff(session, None, username, role)
+        except StaffError as exc:
+            raise click.ClickException(str(exc)) from exc
+        finally:
+            db.dispose()
+        click.echo(f"invited {role} {username!r}; one-time setup link (valid 72 hours),")
+        click.echo("to open on the review app's address:")
+        click.echo(setup_path(token))

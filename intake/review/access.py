@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from flask import Flask, abort, current_app, g, redirect, request, session, url_for
 from werkzeug.wrappers import Response
 
+from intake.crypto import DecryptionError
 from intake.models import Staff, StaffSession
 from intake.services import sessions
 from intake.webapp import db_session, settings_of
@@ -80,7 +81,10 @@ def current_private_key() -> bytes:
     half = cookie_half()
     if half is None:
         abort(401)
-    return sessions.private_key(current_session(), half)
+    try:
+        return sessions.private_key(current_session(), half)
+    except DecryptionError:
+        abort(403)  # an analyst's session, or a cookie that does not match: never a 500
 
 
 def _enforce() -> Response | None:

@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from intake.review import account
 from intake.review.access import (
     before_second_factor,
     cookie_half,
@@ -49,7 +50,8 @@ class CodeForm(FlaskForm):
 
 def _safe_next(target: str | None) -> str:
     """Only same-app paths; never an open redirect."""
-    if target and target.startswith("/") and not target.startswith("//"):
+    if (target and target.startswith("/") and not target.startswith("//")
+            and "\\" not in target and not any(ord(ch) < 32 for ch in target)):
         return target
     return url_for("cases.inbox") if "cases.inbox" in current_app.view_functions else "/"
 
@@ -71,7 +73,7 @@ def login_post() -> tuple[str, int] | WerkzeugResponse:
         db, settings_of(current_app), form.username.data or "", form.passphrase.data or ""
     )
     if not result.ok or result.half is None or result.staff is None:
-        record(db, None, "login.failed", detail={})
+        record(db, None, "login.failed", anonymous="(sign-in form)")
         db.commit()
         form.passphrase.data = ""
         return render_template("review/login.html", form=form, problem=_(
@@ -155,6 +157,9 @@ def logout() -> WerkzeugResponse:
         db.commit()
     cookie.clear()
     return redirect(url_for("review.login"))
+
+
+account.attach(bp)
 
 
 @bp.get("/healthz")

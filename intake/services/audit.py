@@ -7,7 +7,7 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select, text
+from sqlalchemy import func, select, text
 from sqlalchemy.orm import Session
 
 from intake.models import AuditEvent, Staff, utcnow
@@ -32,8 +32,12 @@ def record(
     action: str,
     target: str | None = None,
     detail: dict[str, Any] | None = None,
+    anonymous: str = "(command line)",
 ) -> AuditEvent:
-    """Append one entry in the caller's transaction (PostgreSQL serialises appenders)."""
+    """Append one entry in the caller's transaction (PostgreSQL serialises appenders).
+
+    `anonymous` names the actor when there is no staff member (the CLI, the sign-in form).
+    """
     if session.get_bind().dialect.name == "postgresql":
         session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": ADVISORY_LOCK})
     last = session.execute(
@@ -44,7 +48,7 @@ def record(
         id=prev_id + 1,
         at=utcnow().replace(microsecond=0),
         staff_id=actor.id if actor else None,
-        actor=actor.username if actor else "(command line)",
+        actor=actor.username if actor else anonymous,
         action=action,
         target=target,
         detail=json.dumps(detail or {}, ensure_ascii=False, sort_keys=True),
@@ -82,3 +86,12 @@ def verify(session: Session) -> ChainReport:
             return ChainReport(False, count, prev_hash, event.id, "content was changed")
         prev_hash, expected_id = event.hash, expected_id + 1
     return ChainReport(True, count, prev_hash)
+
+
+def page(session: Session, number: int, per_page: int = 50) -> tuple[list[AuditEvent], int]:
+    """One page of entries, newest first, and the total count."""
+    total = session.scalar(select(func.count()).select_from(AuditEvent)) or 0
+    number = max(1, number)
+    rows = session.scalars(select(AuditEvent).order_by(AuditEvent.id.desc())
+                           .offset((number - 1) * per_page).limit(per_page)).all()
+    return list(rows), total

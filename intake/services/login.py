@@ -82,7 +82,8 @@ def check_passphrase(
         return LoginResult()
     private = (unlock_private_key(settings, staff, passphrase)
                if staff.wrapped_private_key is not None else None)
-    session.execute(delete(LoginFailure).where(LoginFailure.staff_id == staff.id))
+    # Failures are cleared only after the second factor: clearing them here would let
+    # someone who knows the passphrase guess TOTP codes forever by signing in again.
     half = start_session(session, staff, private)
     session.commit()
     return LoginResult(staff, half)
@@ -104,6 +105,7 @@ def check_totp(session: Session, settings: Settings, staff: Staff, row: StaffSes
             staff.totp_last_step = step
             staff.totp_enrolled = True
             staff.lock_count = 0
+            session.execute(delete(LoginFailure).where(LoginFailure.staff_id == staff.id))
             mark_second_factor(session, row)
             session.commit()
             return True

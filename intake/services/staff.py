@@ -72,6 +72,25 @@ def set_passphrase(settings: Settings, staff: Staff, passphrase: str, private_ra
     staff.wrapped_private_key = wrap_private_key(private_raw, kek, staff.id)
 
 
+def set_analyst_passphrase(settings: Settings, staff: Staff, passphrase: str) -> None:
+    """Analysts hold no key pair: only the verification hash changes."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise StaffError(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
+    staff.password_hash = hash_passphrase(passphrase, staff_params(settings))
+    staff.kek_salt = secrets.token_bytes(16)
+    staff.wrapped_private_key = None
+
+
+def give_credentials(settings: Settings, staff: Staff, passphrase: str) -> None:
+    """Passphrase hash plus, for readers, a fresh key pair wrapped under the passphrase."""
+    if staff.role not in READER_ROLES:
+        set_analyst_passphrase(settings, staff, passphrase)
+        return
+    private_raw, public_raw = generate_keypair()
+    set_passphrase(settings, staff, passphrase, private_raw)
+    staff.public_key = public_raw
+
+
 def create_staff(
     session: Session, settings: Settings, username: str, role: str, passphrase: str
 ) -> tuple[Staff, str]:
@@ -87,12 +106,7 @@ def create_staff(
     if taken:
         raise StaffError("that username is taken")
     staff = Staff(id=new_id(), username=username, role=role, active=True)
-    private_raw, public_raw = generate_keypair()
-    set_passphrase(settings, staff, passphrase, private_raw)
-    if role in READER_ROLES:
-        staff.public_key = public_raw
-    else:
-        staff.wrapped_private_key = None
+    give_credentials(settings, staff, passphrase)
     uri = set_new_totp(settings, staff)
     session.add(staff)
     return staff, uri

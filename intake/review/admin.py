@@ -1,0 +1,211 @@
+"""Admin pages: staff (invite, deactivate, grant access), recovery key, settings, setup link."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response
+from wtforms import IntegerField, PasswordField, SelectField, StringField
+from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange
+
+from intake.review.access import current_private_key, current_staff, roles
+from intake.services import admin as admin_service
+from intake.services import grants, onboarding
+from intake.services.admin import SETTING_RANGES
+from intake.services.staff import MIN_PASSPHRASE, StaffError
+from intake.webapp import db_session, settings_of
+
+bp = Blueprint("admin", __name__)
+
+ROLE_LABELS = {"admin": _l("Admin"), "reviewer": _l("Reviewer"), "analyst": _l("Analyst")}
+
+
+class InviteForm(FlaskForm):
+    """Who to invite, and as what."""
+
+    username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
+    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()),
+                       validators=[DataRequired()])
+
+
+class SetupForm(FlaskForm):
+    """The invitee's own passphrase, twice."""
+
+    passphrase = PasswordField(
+        _l("Passphrase"), validators=[DataRequired(), Length(min=MIN_PASSPHRASE, max=1024)],
+        description=_l("At least %(n)s characters; a few random words work well.",
+                       n=MIN_PASSPHRASE))
+    confirm = PasswordField(_l("Passphrase again"), validators=[
+        DataRequired(), EqualTo("passphrase", _l("The two do not match."))])
+
+
+def _days(label: str, name: str) -> IntegerField:
+    low, high = SETTING_RANGES[name]
+    return IntegerField(label, validators=[InputRequired(), NumberRange(low, high)])
+
+
+class SettingsForm(FlaskForm):
+    """The instance settings admins may change in the app."""
+
+    ack_due_days = _days(_l("Days to acknowledge a report"), "ack_due_days")
+    response_due_days = _days(_l("Days to the first response"), "response_due_days")
+    stats_threshold = _days(_l("Smallest count shown in statistics (k)"), "stats_threshold")
+    retention_days = _days(_l("Days a closed case is kept (0 = keep)"), "retention_days")
+
+
+def _batch() -> int:
+    return int(current_app.config.get("INTAKE_GRANT_BATCH", grants.DEFAULT_BATCH))
+
+
+def _staff_page(form: InviteForm | None = None, problem: str | None = None,
+                status: int = 200) -> tuple[str, int]:
+    return render_template("review/admin_staff.html", form=form or InviteForm(),
+                           staff=admin_service.list_staff(db_session()), problem=problem,
+                           roles=ROLE_LABELS, me=current_staff()), status
+
+
+@bp.get("/admin/staff")
+@roles("admin")
+def staff() -> tuple[str, int]:
+    """Everyone with an account, with invite, deactivate and grant actions."""
+    return _staff_page()
+
+
+@bp.post("/admin/staff/invite")
+@roles("admin")
+def invite() -> tuple[str, int]:
+    """Create an inactive account and show its one-time setup link once."""
+    form = InviteForm()
+    if not form.validate():
+        return _staff_page(form, status=400)
+    try:
+        token = onboarding.invite_staff(db_session(), current_staff(), form.username.data or "",
+                                        form.role.data or "")
+    except StaffError:
+        return _staff_page(form, _("That username is taken or not allowed."), 409)
+    link = url_for("admin.setup", token=token, _external=True)
+    return render_template("review/admin_invited.html", link=link,
+                           username=form.username.data), 201
+
+
+@bp.post("/admin/staff/<staff_id>/deactivate")
+@roles("admin")
+def deactivate(staff_id: str) -> tuple[str, int] | Response:
+    """Delete their wraps and sessions; the audit trail stays."""
+    try:
+        admin_service.deactivate_staff(db_session(), current_staff(), staff_id)
+    except StaffError:
+        return _staff_page(problem=_(
+            "This account cannot be deactivated (it may be the last active admin)."),
+            status=409)
+    return redirect(url_for("admin.staff"))
+
+
+def _grant_page(target: grants.Target, progress: grants.Progress, action: str,
+                status: int = 200) -> tuple[str, int]:
+    return render_template("review/admin_grant.html", target=target, progress=progress,
+                           action=action), status
+
+
+@bp.get("/admin/staff/<staff_id>/access")
+@roles("admin")
+def grant(staff_id: str) -> tuple[str, int]:
+    """How many existing items this person can already open, and a button to continue."""
+    try:
+        target, progress = grants.staff_access(db_session(), current_staff(), staff_id)
+    except StaffError:
+        abort(404)
+    return _grant_page(target, progress, url_for("admin.grant_post", staff_id=staff_id))
+
+
+@bp.post("/admin/staff/<staff_id>/access")
+@roles("admin")
+def grant_post(staff_id: str) -> tuple[str, int]:
+    """Re-wrap the next batch of data keys to this person; works without JavaScript."""
+    try:
+        target, progress = grants.grant_staff_batch(
+            db_session(), current_staff(), current_private_key(), staff_id, _batch())
+    except StaffError:
+        abort(404)
+    return _grant_page(target, progress, url_for("admin.grant_post", staff_id=staff_id))
+
+
+@bp.get("/admin/recovery")
+@roles("admin")
+def recovery() -> tuple[str, int]:
+    """Recovery key status: present, fingerprint, created, items not yet wrapped to it."""
+    return render_template("review/admin_recovery.html",
+                           keys=grants.recovery_status(db_session())), 200
+
+
+@bp.route("/admin/recovery/<key_id>/wrap", methods=["GET", "POST"])
+@roles("admin")
+def recovery_wrap(key_id: str) -> tuple[str, int]:
+    """Wrap existing items to a newly added recovery key, one batch per POST."""
+    try:
+        if request.method == "POST":
+            target, progress = grants.wrap_recovery_batch(
+                db_session(), current_staff(), current_private_key(), key_id, _batch())
+        else:
+            target, progress = grants.recovery_access(db_session(), current_staff(), key_id)
+    except StaffError:
+        abort(404)
+    return _grant_page(target, progress, url_for("admin.recovery_wrap", key_id=key_id))
+
+
+@bp.get("/admin/settings")
+@roles("admin")
+def settings() -> tuple[str, int]:
+    """Deadlines, statistics threshold and retention as they apply now."""
+    values = admin_service.current_values(db_session(), settings_of(current_app))
+    return render_template("review/admin_settings.html", form=SettingsForm(data=values),
+                           saved=request.args.get("saved") == "1", problem=None), 200
+
+
+@bp.post("/admin/settings")
+@roles("admin")
+def settings_post() -> tuple[str, int] | Response:
+    """Validate and store the settings; a bad value is shown back as typed."""
+    form = SettingsForm()
+    if not form.validate():
+        return render_template("review/admin_settings.html", form=form, saved=False,
+                               problem=None), 400
+    values = {name: int(form[name].data) for name in SETTING_RANGES}
+    admin_service.save_settings(db_session(), settings_of(current_app), current_staff(), values)
+    return redirect(url_for("admin.settings", saved="1"))
+
+
+@bp.get("/setup/<token>")
+def setup(token: str) -> tuple[str, int]:
+    """The invitee's page (no sign-in): choose a passphrase."""
+    invited = onboarding.find_invite(db_session(), token)
+    if invited is None:
+        return _invalid_link()
+    return render_template("review/setup.html", form=SetupForm(), username=invited.username,
+                           token=token, problem=None), 200
+
+
+@bp.post("/setup/<token>")
+def setup_post(token: str) -> tuple[str, int] | Response:
+    """Create the key pair under the chosen passphrase; TOTP enrolment follows at sign-in."""
+    db = db_session()
+    invited = onboarding.find_invite(db, token)
+    if invited is None:
+        return _invalid_link()
+    form = SetupForm()
+    if not form.validate():
+        return render_template("review/setup.html", form=form, username=invited.username,
+                               token=token, problem=None), 400
+    try:
+        onboarding.complete_setup(db, settings_of(current_app), token, form.passphrase.data or "")
+    except StaffError:
+        return _invalid_link()
+    return redirect(url_for("review.login", ready="1"))
+
+
+def _invalid_link() -> tuple[str, int]:
+    return render_template("error.html", code=404, message=_(
+        "This setup link is not valid: it was already used, has expired (links last 72 "
+        "hours) or was mistyped. Ask an administrator for a new one.")), 404

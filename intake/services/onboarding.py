@@ -1,0 +1,76 @@
+"""Inviting staff: a one-time setup link whose token is stored only as its SHA-256."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from intake.models import ROLES, Staff, new_id, utcnow
+from intake.services.audit import record
+from intake.services.staff import StaffError, give_credentials, set_new_totp
+from intake.settings import Settings
+
+SETUP_VALID = timedelta(hours=72)
+
+
+def token_hash(token: str) -> str:
+    """What the database keeps: a leaked table does not yield usable links."""
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def setup_path(token: str) -> str:
+    """The path of the setup page on the review app (the host is the operator's)."""
+    return f"/setup/{token}"
+
+
+def invite_staff(session: Session, actor: Staff | None, username: str, role: str) -> str:
+    """Create an inactive account and return the one-time token (shown once, never stored)."""
+    username = username.strip()
+    if role not in ROLES:
+        raise StaffError(f"role must be one of {', '.join(ROLES)}")
+    if not username or len(username) > 64:
+        raise StaffError("the username must have 1 to 64 characters")
+    taken = session.scalar(
+        select(func.count()).select_from(Staff).where(Staff.username == username))
+    if taken:
+        raise StaffError("that username is taken")
+    token = secrets.token_urlsafe(32)
+    staff = Staff(id=new_id(), username=username, role=role, active=False,
+                  setup_token_hash=token_hash(token), setup_expires=utcnow() + SETUP_VALID)
+    session.add(staff)
+    session.flush()
+    record(session, actor, "staff.invite", target=username, detail={"role": role})
+    session.commit()
+    return token
+
+
+def find_invite(session: Session, token: str) -> Staff | None:
+    """The account a still-valid, unused setup token belongs to, or None."""
+    if not token or len(token) > 128:
+        return None
+    staff = session.scalar(select(Staff).where(Staff.setup_token_hash == token_hash(token)))
+    if staff is None or staff.active or staff.deactivated_at is not None:
+        return None
+    if staff.setup_expires is None or staff.setup_expires <= utcnow():
+        return None
+    return staff
+
+
+def complete_setup(session: Session, settings: Settings, token: str, passphrase: str) -> Staff:
+    """The invitee chose a passphrase: create their key pair now; TOTP enrolment follows."""
+    staff = find_invite(session, token)
+    if staff is None:
+        raise StaffError("this setup link is not valid any more")
+    give_credentials(settings, staff, passphrase)
+    set_new_totp(settings, staff)
+    staff.totp_enrolled = False
+    staff.active = True
+    staff.setup_token_hash = None
+    staff.setup_expires = None
+    record(session, staff, "staff.setup", target=staff.username)
+    session.commit()
+    return staff
