@@ -1,0 +1,27 @@
+"""The inbox view: thin; parse the query string, call the inbox service, render."""
+
+from __future__ import annotations
+
+from flask import Blueprint, render_template, request
+from flask_babel import gettext as _
+
+from intake.review.access import current_private_key, current_staff, roles
+from intake.services.inbox import inbox_page
+from intake.vocab import PRIORITY_LABELS, STATUS_LABELS
+from intake.webapp import db_session
+
+bp = Blueprint("cases", __name__)
+
+
+@bp.get("/")
+@roles("admin", "reviewer")
+def inbox() -> tuple[str, int]:
+    """One page of cases, urgent first, excerpts decrypted with the viewer's key."""
+    try:
+        page = inbox_page(db_session(), current_staff().id, current_private_key(),
+                          request.args.get("after"))
+    except ValueError:
+        return render_template("error.html", code=400, message=_(
+            "This page link is not valid. Please start again from the first page.")), 400
+    return render_template("review/inbox.html", page=page, statuses=STATUS_LABELS,
+                           priorities=PRIORITY_LABELS), 200
