@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 from flask_babel import gettext as _
 
 from intake.review.access import current_private_key, current_staff, roles
-from intake.services.inbox import inbox_page
+from intake.services.inbox import InboxFilter, inbox_page
 from intake.vocab import PRIORITY_LABELS, STATUS_LABELS
 from intake.webapp import db_session
 
@@ -19,9 +19,18 @@ def inbox() -> tuple[str, int]:
     """One page of cases, urgent first, excerpts decrypted with the viewer's key."""
     try:
         page = inbox_page(db_session(), current_staff().id, current_private_key(),
-                          request.args.get("after"))
+                          request.args.get("after"), filters=_filters())
     except ValueError:
         return render_template("error.html", code=400, message=_(
             "This page link is not valid. Please start again from the first page.")), 400
     return render_template("review/inbox.html", page=page, statuses=STATUS_LABELS,
                            priorities=PRIORITY_LABELS), 200
+
+
+def _filters() -> InboxFilter:
+    """Read the GET filter form; unknown values are ignored rather than failing."""
+    status = request.args.get("status", "")
+    priority = request.args.get("priority", "")
+    return InboxFilter(status=status if status in STATUS_LABELS else "",
+                       priority=priority if priority in PRIORITY_LABELS else "",
+                       assignee=request.args.get("assignee", "")[:36])

@@ -49,10 +49,28 @@ def parse_cursor(raw: str | None) -> tuple[int, datetime, str] | None:
     return int(seg) % len(SEGMENTS), datetime.fromisoformat(when), case_id
 
 
+@dataclass(frozen=True)
+class InboxFilter:
+    """Plain GET filters; empty strings mean "any"; assignee may be "me" or "unassigned"."""
+
+    status: str = ""
+    priority: str = ""
+    assignee: str = ""
+
+
 def _segment_rows(session: Session, seg: int, after: tuple[datetime, str] | None,
-                  limit: int) -> list[tuple[Case, str | None]]:
+                  limit: int, filters: InboxFilter, staff_id: str) -> list[tuple[Case, str | None]]:
     query = (select(Case, Staff.username).outerjoin(Staff, Staff.id == Case.assignee_id)
              .where(SEGMENTS[seg]))
+    if filters.status:
+        query = query.where(Case.status == filters.status)
+    if filters.priority:
+        query = query.where(Case.priority == filters.priority)
+    if filters.assignee == "unassigned":
+        query = query.where(Case.assignee_id.is_(None))
+    elif filters.assignee:
+        query = query.where(Case.assignee_id == (
+            staff_id if filters.assignee == "me" else filters.assignee))
     if after is not None:
         when, case_id = after
         query = query.where(or_(Case.received_at < when,
@@ -75,15 +93,18 @@ def _excerpt(session: Session, case: Case, staff_id: str, private_key: bytes) ->
 
 
 def inbox_page(session: Session, staff_id: str, private_key: bytes,
-               cursor: str | None = None, today: date | None = None) -> InboxPage:
+               cursor: str | None = None, today: date | None = None,
+               filters: InboxFilter | None = None) -> InboxPage:
     """Urgent first, then the rest, each newest first; None excerpt means no access."""
+    filters = filters or InboxFilter()
     start = parse_cursor(cursor)
     seg0 = start[0] if start else 0
     found: list[tuple[int, Case, str | None]] = []
     for seg in range(seg0, len(SEGMENTS)):
         after = (start[1], start[2]) if start and seg == seg0 else None
         found += [(seg, c, n) for c, n in
-                  _segment_rows(session, seg, after, PAGE_SIZE + 1 - len(found))]
+                  _segment_rows(session, seg, after, PAGE_SIZE + 1 - len(found),
+                                              filters, staff_id)]
         if len(found) > PAGE_SIZE:
             break
     today = today or date.today()

@@ -67,3 +67,14 @@ def test_analyst_refused_and_bad_cursor_is_400(review_client, make_staff, login_
     assert review_client.get("/").status_code == 403
     login_as(review_client, reviewer)
     assert review_client.get("/?after=nonsense").status_code == 400
+
+
+def test_filters_by_priority_and_unassigned(review_client, make_staff, login_as, database):
+    reviewer = make_staff("reviewer")
+    refs = _cases(database, 3, urgent={1})
+    login_as(review_client, reviewer)
+    html = review_client.get("/?priority=urgent").get_data(as_text=True)
+    assert REF_RE.findall(html) == [refs[1]]
+    assert len(REF_RE.findall(review_client.get("/?assignee=unassigned").get_data(
+        as_text=True))) == 3
+    assert REF_RE.findall(review_client.get("/?assignee=me").get_data(as_text=True)) == []
