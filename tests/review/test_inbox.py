@@ -10,7 +10,7 @@ from intake.models import Case, Item, hour_floor, new_id
 from intake.services.keyring import current_recipients, seal_item
 from intake.services.reports import ReportAnswers
 
-REF_RE = re.compile(r"<td>([0-9A-Z]{4}-[0-9A-Z]{4})</td>")
+REF_RE = re.compile(r">([0-9A-Z]{4}-[0-9A-Z]{4})</a></td>")
 NEXT_RE = re.compile(r'href="(/\?after=[^"]+)"')
 
 
