@@ -1,0 +1,52 @@
+"""Reading one case for a staff member: decrypt what they hold wraps for, audit the view."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from intake.crypto import DecryptionError
+from intake.models import Case, Item, Staff
+from intake.services.audit import record
+from intake.services.reading import NoAccess, open_item
+from intake.services.reports import ReportAnswers
+
+
+@dataclass
+class CaseView:
+    """The case row, its report (None = no access) and its other items in time order."""
+
+    case: Case
+    report: ReportAnswers | None
+    entries: list[tuple[Item, str | None]] = field(default_factory=list)
+
+
+def _open(session: Session, item: Item, staff_id: str, key: bytes) -> bytes | None:
+    try:
+        return open_item(session, item, key, staff_id=staff_id)
+    except (NoAccess, DecryptionError):
+        return None
+
+
+def read_case(session: Session, staff: Staff, key: bytes, reference: str) -> CaseView | None:
+    """Decrypt for this reader; records "case.view" and clears the unread flag."""
+    case = session.scalar(select(Case).where(Case.reference == reference))
+    if case is None:
+        return None
+    items = session.scalars(select(Item).where(Item.case_id == case.id)
+                            .order_by(Item.created_at, Item.id)).all()
+    view = CaseView(case, None)
+    for item in items:
+        raw = _open(session, item, staff.id, key)
+        if item.kind == "report":
+            view.report = ReportAnswers.from_bytes(raw) if raw is not None else None
+        elif item.kind in ("followup", "reply", "note"):
+            text = str(json.loads(raw).get("text", "")) if raw is not None else None
+            view.entries.append((item, text))
+    case.unread_followup = False
+    record(session, staff, "case.view", target=case.reference)
+    session.commit()
+    return view
