@@ -62,7 +62,4 @@ def read_blob(blob_dir: Path, name: str, data_key: bytes, item_id: str) -> bytes
 
 def remove_blob(blob_dir: Path, name: str) -> None:
     """Delete a blob; already gone is fine."""
-    try:
-        blob_path(blob_dir, name).unlink()
-    except FileNotFoundError:
-        pass
+    blob_path(blob_dir, name).unlink(missing_ok=True)
