@@ -56,7 +56,7 @@ def extension(mime: str) -> str:
     """A safe extension for a detected MIME type."""
     if mime in CLEANABLE:
         return CLEANABLE[mime]
-    kind = filetype.get_type(mime=mime) if mime else None
+    kind = filetype.get_type(mime=mime) if mime and mime != UNKNOWN[0] else None
     ext = getattr(kind, "extension", "") or UNKNOWN[1]
     return ext if ext.isalnum() and len(ext) <= 8 else UNKNOWN[1]
 
