@@ -13,10 +13,9 @@ from sqlalchemy import select
 
 from intake.attachments import blobs
 from intake.attachments.sink import EncryptingSink
-from intake.models import Item
+from intake.models import Item, Staff
 from intake.public import create_app
 from intake.services.reading import item_data_key, open_item, unlock_private_key
-from intake.models import Staff
 from tests.attachments.samples import gps_of, jpeg_with_gps, png_bomb, send_report
 from tests.support.canary import files_under, hits, read_files
 from tests.support.factories import receipt_code
