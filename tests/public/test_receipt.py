@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import secrets
 from typing import Any
 
 import pytest
@@ -129,8 +130,9 @@ def test_followup_with_wrong_code_stores_nothing(public_client: Any, session: An
 
 
 def test_guessing_is_throttled(settings: Any, database: Any, reviewer: Any) -> None:
-    app = create_app(settings.replace(rate_limit_receipt="3/hour",
-                                      rate_limit_secret="throttle-test-" + "z" * 40), database)
+    limited = settings.replace(rate_limit_receipt="3/hour",
+                               rate_limit_secret="throttle-" + secrets.token_hex(24))
+    app = create_app(limited, database)
     app.config["TESTING"] = True
     client = app.test_client()
     statuses = [open_receipt_page(client, generate_code()).status_code for _ in range(4)]
