@@ -6,7 +6,7 @@ import io
 import warnings
 
 import pikepdf
-from PIL import Image, ImageOps
+from PIL import Image, ImageOps, UnidentifiedImageError
 
 # Pillow refuses images over twice this many pixels and warns over it; we treat both as
 # a decompression bomb. 64 Mpx covers any phone or camera photo.
@@ -42,7 +42,7 @@ def _clean_image(data: bytes, fmt: str) -> bytes:
                 bare = upright.copy()
         except (Image.DecompressionBombError, Image.DecompressionBombWarning):
             raise UnreadableFile("bomb") from None
-        except (OSError, SyntaxError, ValueError, EOFError, Image.UnidentifiedImageError):
+        except (OSError, SyntaxError, ValueError, EOFError, UnidentifiedImageError):
             raise UnreadableFile("damaged") from None
     bare.info = {}
     out = io.BytesIO()

@@ -27,4 +27,5 @@ class FileFields:
 
     def remove_metadata(self) -> bool:
         """Removing is the default; only an explicit 'keep' keeps the original."""
-        return self.metadata.data != KEEP  # type: ignore[attr-defined]
+        choice: str | None = self.metadata.data
+        return choice != KEEP

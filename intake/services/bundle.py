@@ -77,7 +77,7 @@ def write_bundle(files: Iterable[CaseFile], recipient_public: bytes, out: Binary
         for f in files:
             info = tarfile.TarInfo(f"{root}/{f.path}")
             info.size, info.mode = f.size, 0o600
-            tar.addfile(info, io.BufferedReader(_ChunkReader(f.iter_bytes())))
+            tar.addfile(info, io.BufferedReader(_ChunkReader(f.iter_bytes())))  # type: ignore[type-var]
     out.write(enc.finalize())
 
 
@@ -92,7 +92,7 @@ def open_bundle(src: BinaryIO, private_raw: bytes, out_dir: Path) -> list[str]:
     chunks = iter_decrypt(data_key, stream_associated_data(bundle_id, BUNDLE_KIND), src)
     names = []
     out_dir.mkdir(parents=True, exist_ok=True)
-    reader = io.BufferedReader(_ChunkReader(chunks))
+    reader = io.BufferedReader(_ChunkReader(chunks))  # type: ignore[type-var]
     with tarfile.open(fileobj=reader, mode="r|") as tar:
         for member in tar:
             tar.extract(member, out_dir, filter="data")

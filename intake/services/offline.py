@@ -94,7 +94,7 @@ def case_files(session: Session, settings: Settings, reference: str,
         if item.kind == "attachment":
             att = unlock(session, item.id, private_raw, recovery_key_id=rid)
             path = f"attachments/{n:02d}-{sanitize(str(att.meta.get('filename', 'file')))}"
-            size = int(att.meta.get("stored_size", att.meta.get("size", 0)))  # type: ignore[arg-type]
+            size = int(att.meta.get("stored_size", att.meta.get("size", 0)))
             entry.update(file=path, metadata=att.meta)
             manifest.append(entry)
             yield CaseFile(path, size, chunks=iter_original(settings, att), meta=att.meta)

@@ -99,3 +99,27 @@ def test_case_page_partial_lists_files(review_app: Any, public_client: Any, sess
     assert "IMG_0042.jpeg" in html
     assert f"/files/{item.id}?variant=cleaned" in html
     assert meta["sha256"] in html
+
+
+def test_tampering_after_verification_cuts_the_stream(public_client: Any, review_client: Any,
+                                                      session: Any, settings: Any,
+                                                      reviewer: Any, login_as: Any,
+                                                      monkeypatch: Any) -> None:
+    import pytest
+
+    import intake.services.downloads as downloads
+    from intake.crypto import DecryptionError
+
+    send_report(public_client, [("big.bin", bytes(range(256)) * 12288)])
+    [item] = session.scalars(select(Item).where(Item.kind == "attachment")).all()
+    path = settings.blob_dir / item.blob_name
+    raw = bytearray(path.read_bytes())
+    raw[-40] ^= 0x01  # damage the last segment: earlier segments still authenticate
+    path.write_bytes(bytes(raw))
+    monkeypatch.setattr(downloads, "verify_blob", lambda *_a: None)  # the race window
+    login_as(review_client, reviewer)
+    response = review_client.get(f"/files/{item.id}", buffered=False)
+    assert response.status_code == 200
+    assert int(response.headers["Content-Length"]) == 256 * 12288
+    with pytest.raises(DecryptionError):
+        b"".join(response.response)

@@ -148,3 +148,26 @@ def test_rate_limit_key_hides_the_address_and_rotates() -> None:
     assert first != keyed_address("secret-" + "s" * 40, "203.0.113.8", now=1_000_000.0)
     assert first != keyed_address("secret-" + "s" * 40, "203.0.113.7", now=1_000_000.0 + 86400)
     assert first != keyed_address("other-" + "s" * 40, "203.0.113.7", now=1_000_000.0)
+
+
+def test_every_receipt_request_costs_exactly_one_derivation(
+        public_client: Any, reviewer: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    import intake.services.followups as followups
+
+    code = report_code(public_client)
+    calls: list[str] = []
+    real = followups.derive_receipt_keys
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        calls.append("x")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(followups, "derive_receipt_keys", counting)
+    for attempt in (code, generate_code(), "not a code", ""):
+        token = csrf_token(public_client.get("/receipt").get_data(as_text=True))
+        before = len(calls)
+        public_client.post("/receipt", data={"code": attempt, "csrf_token": token})
+        assert len(calls) - before == (1 if attempt else 0)
+    before = len(calls)
+    _followup(public_client, code, "   ")  # refused input: the page comes from one derivation
+    assert len(calls) - before == 2  # one for the receipt page GET-by-POST, one for the send
