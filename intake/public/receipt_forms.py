@@ -15,7 +15,8 @@ class ReceiptForm(FlaskForm):
 
     code = StringField(
         _l("Receipt code"),
-        validators=[DataRequired(_l("Please enter your receipt code.")), Length(max=200)],
+        # No length rule: any input goes through the same derivation and the same answer.
+        validators=[DataRequired(_l("Please enter your receipt code."))],
         description=_l("The 30 digits you were given when you sent your report."),
     )
 
@@ -23,7 +24,7 @@ class ReceiptForm(FlaskForm):
 class FollowupForm(FlaskForm, FileFields):
     """More information for the case; the code travels in a hidden field, never a cookie."""
 
-    code = HiddenField(validators=[DataRequired(), Length(max=200)])
+    code = HiddenField(validators=[DataRequired()])
     text = TextAreaField(
         _l("Add more information"),
         validators=[Length(max=20000)],

@@ -163,7 +163,7 @@ def test_every_receipt_request_costs_exactly_one_derivation(
         return real(*args, **kwargs)
 
     monkeypatch.setattr(followups, "derive_receipt_keys", counting)
-    for attempt in (code, generate_code(), "not a code", ""):
+    for attempt in (code, generate_code(), "not a code", "9" * 300, ""):
         token = csrf_token(public_client.get("/receipt").get_data(as_text=True))
         before = len(calls)
         public_client.post("/receipt", data={"code": attempt, "csrf_token": token})
