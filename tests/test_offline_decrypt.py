@@ -138,3 +138,19 @@ def test_tampered_blob_is_reported_and_not_written(offline_env: Path, case_with_
     assert "failed their integrity check" in result.output
     written = [p.name for p in (out / "attachments").iterdir()]
     assert len(written) == 1 and not any(n.endswith(".partial") for n in written)
+
+
+def test_items_older_than_the_recovery_key_are_listed_not_fatal(
+        offline_env: Path, public_client: Any, session: Any, make_staff: Any,
+        request: pytest.FixtureRequest) -> None:
+    make_staff("reviewer")
+    receipt_code(send_report(public_client, []).get_data(as_text=True))
+    recovery = request.getfixturevalue("recovery_key")
+    out = offline_env / "out"
+    result = CliRunner().invoke(main, ["decrypt", "--key", str(
+        _key_file(offline_env, recovery.private_key)), "--case", _reference(session),
+        "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert not (out / "report.json").exists()
+    [entry] = json.loads((out / "manifest.json").read_text())["items"]
+    assert entry["kind"] == "report" and "not encrypted to this recovery key" in entry["error"]

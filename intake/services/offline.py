@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 from intake.crypto import public_from_private
 from intake.models import Case, Item, RecoveryKey
 from intake.services.downloads import iter_original, unlock
-from intake.services.reading import open_item
+from intake.services.reading import NoAccess, open_item, wrap_for
 from intake.services.reports import ReportAnswers
 from intake.settings import Settings
 
@@ -76,6 +76,15 @@ def _report_text(answers: ReportAnswers) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _readable(session: Session, item: Item, recovery_id: str) -> bool:
+    """Items stored before this recovery key existed have no wrap for it."""
+    try:
+        wrap_for(session, item.id, recovery_key_id=recovery_id)
+    except NoAccess:
+        return False
+    return True
+
+
 def case_files(session: Session, settings: Settings, reference: str,
                private_raw: bytes) -> Iterator[CaseFile]:
     """Every item of the case as readable files, in order; attachments stream from blobs."""
@@ -88,9 +97,13 @@ def case_files(session: Session, settings: Settings, reference: str,
     items = session.scalars(select(Item).where(Item.case_id == case.id)
                             .order_by(Item.created_at, Item.id)).all()
     for item in items:
-        n = counters[item.kind] = counters.get(item.kind, 0) + 1
         entry: dict[str, object] = {"kind": item.kind, "item": item.id,
                                     "created_at": item.created_at.isoformat()}
+        if not _readable(session, item, rid):
+            entry["error"] = "not encrypted to this recovery key (older than the key?)"
+            manifest.append(entry)
+            continue
+        n = counters[item.kind] = counters.get(item.kind, 0) + 1
         if item.kind == "attachment":
             att = unlock(session, item.id, private_raw, recovery_key_id=rid)
             path = f"attachments/{n:02d}-{sanitize(str(att.meta.get('filename', 'file')))}"
