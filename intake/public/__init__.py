@@ -15,8 +15,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or load_settings()
     app = make_flask("intake.public", settings, settings.public_secret_key,
                      "intake_public", database)
-    from intake.public import views
+    from intake.public import receipt, uploads, views  # noqa: F401 - receipt adds routes
 
+    uploads.install(app)
     app.register_blueprint(views.bp)
     app.register_error_handler(CSRFError, views.csrf_failed)
     return app

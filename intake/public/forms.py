@@ -21,6 +21,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Vali
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from intake import vocab
+from intake.public.file_fields import FileFields
 
 MONTHS = [
     ("", _l("Month")), ("1", _l("January")), ("2", _l("February")), ("3", _l("March")),
@@ -42,7 +43,7 @@ def _not_future(_form: Any, field: Any) -> None:
         raise ValidationError(_l("The date cannot be in the future."))
 
 
-class ReportForm(FlaskForm):
+class ReportForm(FlaskForm, FileFields):
     """Everything a defender may tell us; only 'what happened' is required."""
 
     what = TextAreaField(

@@ -9,6 +9,8 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
 from intake.public.forms import ReportForm
+from intake.public.uploads import request_uploads
+from intake.services.attachments import FileBatch, UploadProblem
 from intake.services.keyring import accepting_reports
 from intake.services.reports import NotAccepting, ReportAnswers, submit_report
 from intake.webapp import db_session, settings_of
@@ -65,8 +67,12 @@ def report_submit() -> tuple[str, int]:
     if not form.validate():
         return _render_form(form, 400, _("Please correct the marked fields."))
     db = db_session()
+    batch = FileBatch(request_uploads(), form.remove_metadata())
     try:
-        code = submit_report(db, settings_of(current_app), _answers(form))
+        code = submit_report(db, settings_of(current_app), _answers(form), batch)
+    except UploadProblem as problem:
+        db.rollback()
+        return _render_form(form, 400, str(problem))
     except NotAccepting:
         db.rollback()
         return _render_form(form, 503, accepting=False)
@@ -76,7 +82,7 @@ def report_submit() -> tuple[str, int]:
         return _render_form(form, 503, _(
             "Your report could not be saved because of a problem on our side. Nothing was "
             "stored. Your text is still below: please try again in a few minutes."))
-    return render_template("public/receipt_new.html", code=code), 200
+    return render_template("public/receipt_new.html", code=code, files=batch.prepared), 200
 
 
 @bp.get("/healthz")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from intake import ratelimit
 from intake.db import Database
 from intake.settings import Settings, load_settings
 from intake.webapp import make_flask
@@ -14,10 +15,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or load_settings()
     app = make_flask("intake.review", settings, settings.review_secret_key,
                      "intake_review", database)
-    from intake.review import access, admin, audit_views, auth, cases, nav
+    from intake.review import access, admin, audit_views, auth, cases, files, nav, stats_views
 
     access.install(app)
     nav.install(app)
-    for blueprint in (auth.bp, admin.bp, audit_views.bp, cases.bp):
+    for blueprint in (auth.bp, admin.bp, audit_views.bp, cases.bp, files.bp, stats_views.bp):
         app.register_blueprint(blueprint)
+    ratelimit.install(app, settings)  # last: limits the endpoints registered above
     return app

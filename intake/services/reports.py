@@ -12,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from intake.crypto import Argon2Params, derive_receipt_keys, generate_code
 from intake.models import Case, Item, PendingNotification, hour_floor, new_id
-from intake.services import site
+from intake.services import attachments, site
+from intake.services.attachments import FileBatch
 from intake.services.keyring import current_recipients, seal_item
 from intake.settings import Settings
 
@@ -71,11 +72,13 @@ def new_reference(session: Session) -> str:
             return ref
 
 
-def submit_report(session: Session, settings: Settings, answers: ReportAnswers) -> str:
+def submit_report(session: Session, settings: Settings, answers: ReportAnswers,
+                  files: FileBatch | None = None) -> str:
     """Store one encrypted report and return its receipt code only after the commit."""
     recipients = current_recipients(session)
     if not recipients:
         raise NotAccepting()
+    prepared = attachments.prepare(settings, files)
     code = generate_code()
     keys = derive_receipt_keys(code, site.receipt_salt(session), receipt_params(settings))
     rules = site.effective(session, settings)
@@ -95,6 +98,8 @@ def submit_report(session: Session, settings: Settings, answers: ReportAnswers) 
     session.add(case)
     item = Item(id=new_id(), case_id=case.id, kind="report", created_at=received)
     seal_item(session, item, answers.to_bytes(), recipients)
+    attachments.store(session, case, item, prepared, recipients)
     session.add(PendingNotification(kind="report"))
     session.commit()
+    attachments.mark_kept(prepared)
     return code

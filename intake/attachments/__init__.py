@@ -1,0 +1,1 @@
+"""Encrypted attachments: streaming encryption to the blob store, type detection, cleaning."""

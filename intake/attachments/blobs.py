@@ -1,0 +1,65 @@
+"""The blob store: random names in settings.blob_dir, STREAM ciphertext only, never plaintext."""
+
+from __future__ import annotations
+
+import io
+import os
+import secrets
+from collections.abc import Iterator
+from pathlib import Path
+
+from intake.crypto import StreamEncryptor, iter_decrypt, stream_associated_data
+
+ATTACHMENT_KIND = "attachment"
+
+
+def new_blob_name() -> str:
+    """A random name that says nothing about the case, the item or the file."""
+    return secrets.token_hex(24)
+
+
+def blob_path(blob_dir: Path, name: str) -> Path:
+    """Resolve a stored name, refusing anything that is not one of ours."""
+    if not name or any(ch not in "0123456789abcdef" for ch in name):
+        raise ValueError("not a blob name")
+    return blob_dir / name
+
+
+def open_new_blob(blob_dir: Path, name: str) -> io.BufferedWriter:
+    """Create the blob file exclusively, readable by the service user only."""
+    blob_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+    fd = os.open(blob_path(blob_dir, name), os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    return os.fdopen(fd, "wb")
+
+
+def aad(item_id: str) -> bytes:
+    """Every attachment blob is bound to its metadata item's id."""
+    return stream_associated_data(item_id, ATTACHMENT_KIND)
+
+
+def write_blob(blob_dir: Path, data_key: bytes, item_id: str, plaintext: bytes) -> tuple[str, int]:
+    """Encrypt an in-memory plaintext (a cleaned copy) into a new blob: (name, size)."""
+    name = new_blob_name()
+    enc = StreamEncryptor(data_key, aad(item_id))
+    with open_new_blob(blob_dir, name) as fh:
+        size = fh.write(enc.update(plaintext))
+        size += fh.write(enc.finalize())
+        fh.flush()
+        os.fsync(fh.fileno())
+    return name, size
+
+
+def iter_blob(blob_dir: Path, name: str, data_key: bytes, item_id: str) -> Iterator[bytes]:
+    """Authenticated plaintext chunks; DecryptionError where tampering shows."""
+    with blob_path(blob_dir, name).open("rb") as fh:
+        yield from iter_decrypt(data_key, aad(item_id), fh)
+
+
+def read_blob(blob_dir: Path, name: str, data_key: bytes, item_id: str) -> bytes:
+    """The whole plaintext in memory (only for files ≤ max_file_mb)."""
+    return b"".join(iter_blob(blob_dir, name, data_key, item_id))
+
+
+def remove_blob(blob_dir: Path, name: str) -> None:
+    """Delete a blob; already gone is fine."""
+    blob_path(blob_dir, name).unlink(missing_ok=True)

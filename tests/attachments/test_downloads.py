@@ -1,0 +1,125 @@
+"""Reviewer downloads: original as stored, cleaned copy on the fly, tamper detection, audit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from intake.models import AuditEvent, Item
+from tests.attachments.samples import gps_of, jpeg_with_gps, send_report
+from tests.support.factories import receipt_code
+
+
+def _photo_case(public_client: Any, session: Any, keep: bool = True) -> Item:
+    response = send_report(public_client, [("IMG_0042.jpeg", jpeg_with_gps())],
+                           metadata="keep" if keep else "remove")
+    receipt_code(response.get_data(as_text=True))
+    [item] = session.scalars(select(Item).where(Item.kind == "attachment")).all()
+    return item
+
+
+def test_original_has_gps_cleaned_copy_does_not(public_client: Any, review_client: Any,
+                                               session: Any, reviewer: Any,
+                                               login_as: Any) -> None:
+    item = _photo_case(public_client, session)
+    login_as(review_client, reviewer)
+    original = review_client.get(f"/files/{item.id}")
+    assert original.status_code == 200
+    assert original.data == jpeg_with_gps()
+    assert gps_of(original.data)
+    cleaned = review_client.get(f"/files/{item.id}?variant=cleaned")
+    assert cleaned.status_code == 200
+    assert gps_of(cleaned.data) == {}
+    for response in (original, cleaned):
+        assert response.headers["Content-Type"] == "application/octet-stream"
+        assert response.headers["X-Content-Type-Options"] == "nosniff"
+        disposition = response.headers["Content-Disposition"]
+        assert disposition.startswith("attachment;")
+        assert "IMG_0042" not in disposition
+        assert disposition.endswith('-1.jpg"')
+    actions = session.scalars(select(AuditEvent.action)).all()
+    assert actions.count("attachment.download") == 2
+    details = " ".join(session.scalars(select(AuditEvent.detail)).all())
+    assert "IMG_0042" not in details
+
+
+def test_tampered_blob_gives_clear_error(public_client: Any, review_client: Any, session: Any,
+                                         settings: Any, reviewer: Any, login_as: Any) -> None:
+    item = _photo_case(public_client, session)
+    path = settings.blob_dir / item.blob_name
+    raw = bytearray(path.read_bytes())
+    raw[len(raw) // 2] ^= 0x01
+    path.write_bytes(bytes(raw))
+    login_as(review_client, reviewer)
+    response = review_client.get(f"/files/{item.id}")
+    assert response.status_code == 422
+    assert response.headers["Content-Type"].startswith("text/html")
+    assert "failed its integrity check" in response.get_data(as_text=True)
+    assert "attachment.integrity_failure" in session.scalars(select(AuditEvent.action)).all()
+
+
+def test_downloads_need_a_reader_role(public_client: Any, review_client: Any, session: Any,
+                                      make_staff: Any, reviewer: Any, login_as: Any) -> None:
+    item = _photo_case(public_client, session)
+    assert review_client.get(f"/files/{item.id}").status_code == 302
+    login_as(review_client, make_staff("analyst"))
+    assert review_client.get(f"/files/{item.id}").status_code == 403
+
+
+def test_unknown_item_and_uncleanable_type(public_client: Any, review_client: Any,
+                                           session: Any, reviewer: Any, login_as: Any) -> None:
+    send_report(public_client, [("notes.txt", b"plain words")])
+    [item] = session.scalars(select(Item).where(Item.kind == "attachment")).all()
+    login_as(review_client, reviewer)
+    assert review_client.get("/files/00000000-0000-4000-8000-000000000000").status_code == 404
+    response = review_client.get(f"/files/{item.id}?variant=cleaned")
+    assert response.status_code == 400
+    ok = review_client.get(f"/files/{item.id}")
+    assert ok.data == b"plain words"
+    assert ok.headers["Content-Disposition"].endswith('-1.bin"')
+
+
+def test_case_page_partial_lists_files(review_app: Any, public_client: Any, session: Any,
+                                       settings: Any, reviewer: Any) -> None:
+    import json
+
+    from flask import render_template
+
+    from intake.models import Case, Staff
+    from intake.services.reading import open_item, unlock_private_key
+
+    item = _photo_case(public_client, session)
+    key = unlock_private_key(settings, session.get(Staff, reviewer.id), reviewer.passphrase)
+    meta = json.loads(open_item(session, item, key, staff_id=reviewer.id))
+    case = session.scalars(select(Case)).one()
+    with review_app.test_request_context():
+        html = render_template("review/_attachments.html", case=case,
+                               items=[{"item": item, "kind": "attachment", "data": meta}])
+    assert "IMG_0042.jpeg" in html
+    assert f"/files/{item.id}?variant=cleaned" in html
+    assert meta["sha256"] in html
+
+
+def test_tampering_after_verification_cuts_the_stream(public_client: Any, review_client: Any,
+                                                      session: Any, settings: Any,
+                                                      reviewer: Any, login_as: Any,
+                                                      monkeypatch: Any) -> None:
+    import pytest
+
+    import intake.services.downloads as downloads
+    from intake.crypto import DecryptionError
+
+    send_report(public_client, [("big.bin", bytes(range(256)) * 12288)])
+    [item] = session.scalars(select(Item).where(Item.kind == "attachment")).all()
+    path = settings.blob_dir / item.blob_name
+    raw = bytearray(path.read_bytes())
+    raw[-40] ^= 0x01  # damage the last segment: earlier segments still authenticate
+    path.write_bytes(bytes(raw))
+    monkeypatch.setattr(downloads, "verify_blob", lambda *_a: None)  # the race window
+    login_as(review_client, reviewer)
+    response = review_client.get(f"/files/{item.id}", buffered=False)
+    assert response.status_code == 200
+    assert int(response.headers["Content-Length"]) == 256 * 12288
+    with pytest.raises(DecryptionError):
+        b"".join(response.response)
