@@ -14,10 +14,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or load_settings()
     app = make_flask("intake.review", settings, settings.review_secret_key,
                      "intake_review", database)
-    from intake.review import access, auth, nav
+    from intake.review import access, auth, nav, stats_views
 
     access.install(app)
     nav.install(app)
-    for blueprint in (auth.bp,):
+    for blueprint in (auth.bp, stats_views.bp):
         app.register_blueprint(blueprint)
     return app
