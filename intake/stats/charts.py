@@ -3,16 +3,25 @@
 from __future__ import annotations
 
 import io
+import re
 from typing import Any
 
 import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from intake.stats.labels import code_label, title  # noqa: E402
 
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
+DECIMALS = re.compile(rb"(\d+\.\d)\d+")
+INDENT = re.compile(rb"\n\s+")
+
+
+def _compact(svg: bytes) -> bytes:
+    """The transparency page must stay light: one decimal and no indentation suffice."""
+    return INDENT.sub(b"\n", DECIMALS.sub(rb"\1", svg))
 
 
 def _published(values: list[int | str], names: list[str]) -> tuple[list[str], list[int]]:
@@ -42,8 +51,11 @@ def render(payload: dict[str, Any], fmt: str) -> bytes:
         right.plot(qlabels, qnumbers, marker="o", color="#0b5394")
         right.set_title(title("act_quarter"))
         right.tick_params(axis="x", labelrotation=45)
+        right.set_ylim(bottom=0)
+        for axis in (left.xaxis, right.yaxis):
+            axis.set_major_locator(MaxNLocator(integer=True))
         fig.text(0.01, 0.005, payload["note"], fontsize=7)
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=90, metadata={"Date": None} if fmt == "svg" else None)
         plt.close(fig)
-    return buf.getvalue()
+    return _compact(buf.getvalue()) if fmt == "svg" else buf.getvalue()
