@@ -33,8 +33,10 @@ def act_region_quarter(session: Session, filters: Filters) -> dict[tuple[str, st
         .join(region, and_(region.case_id == Case.id, region.vocabulary == "region"))
     )
     stmt, period = _counted(stmt, filters)
+    # One row per (case, act, region, period): the unique (case_id, vocabulary, code)
+    # constraint makes COUNT(*) equal to COUNT(DISTINCT case) here, without its sort.
     stmt = stmt.with_only_columns(
-        act.code, region.code, period.code, func.count(func.distinct(Case.id))
+        act.code, region.code, period.code, func.count()
     ).group_by(act.code, region.code, period.code)
     return {(a, r, q): int(n) for a, r, q, n in session.execute(stmt)}
 
