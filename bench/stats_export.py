@@ -1,4 +1,4 @@
-"""Benchmark (not a test): 1,000,000 labelled cases, full statistics export on SQLite and PostgreSQL.
+"""Benchmark (not a test): 1,000,000 labelled cases, full statistics export, SQLite and PostgreSQL.
 
 Usage: .venv/bin/python bench/stats_export.py [--cases N] [--runs 3] [--pg URL | --no-pg]
 Prints the median of the runs of one full export: the four tables aggregated in the
