@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, LargeBinary, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.models.base import Base, UTCDateTime, hour_floor, new_id
@@ -26,6 +26,7 @@ class Case(Base):
     """Triage state; `urgent` and `consent_stats` are the only reporter answers kept in clear."""
 
     __tablename__ = "cases"
+    __table_args__ = (Index("ix_cases_stats", "status", "consent_stats", "id"),)  # statistics
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     reference: Mapped[str] = mapped_column(String(16), unique=True)

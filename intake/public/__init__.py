@@ -19,5 +19,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     uploads.install(app)
     app.register_blueprint(views.bp)
+    if settings.transparency_page:
+        from intake.public import transparency
+
+        app.register_blueprint(transparency.bp)
     app.register_error_handler(CSRFError, views.csrf_failed)
     return app

@@ -1,0 +1,182 @@
+"""Benchmark (not a test): 1,000,000 labelled cases, full statistics export, SQLite and PostgreSQL.
+
+Usage: .venv/bin/python bench/stats_export.py [--cases N] [--runs 3] [--pg URL | --no-pg]
+Prints the median of the runs of one full export: the four tables aggregated in the
+database, suppression across tables, CSV and JSON rendered.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import random
+import secrets
+import statistics
+import sys
+import tempfile
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import create_engine, text
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from intake import migrate  # noqa: E402
+from intake.db import Database  # noqa: E402
+from intake.settings import load_settings  # noqa: E402
+from intake.stats.exports import to_csv, to_json  # noqa: E402
+from intake.stats.filters import Filters  # noqa: E402
+from intake.stats.service import protected  # noqa: E402
+
+PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+STATUS = (["verified"] * 40 + ["closed"] * 20 + ["escalated"] * 10 + ["new"] * 10
+          + ["in_review"] * 10 + ["rejected"] * 10)
+ACTS = (["threats"] * 25 + ["surveillance"] * 20 + ["judicial"] * 15 + ["smear"] * 12
+        + ["digital"] * 10 + ["detention"] * 6 + ["raid"] * 5 + ["assault"] * 3 + ["family"] * 2
+        + ["travel"] * 1 + ["medical"] * 1 + ["other"] * 1)
+PERPS = (["unknown"] * 25 + ["police"] * 20 + ["security_service"] * 18
+         + ["prosecutor_court"] * 12 + ["progov_group"] * 10 + ["official"] * 6
+         + ["private"] * 5 + ["nationalist"] * 3 + ["other"] * 1)
+REGIONS = (["bishkek"] * 35 + ["osh_city"] * 15 + ["chui"] * 10 + ["osh"] * 8
+           + ["jalal_abad"] * 8 + ["issyk_kul"] * 6 + ["naryn"] * 4 + ["talas"] * 4
+           + ["batken"] * 4 + ["outside"] * 4 + ["unknown"] * 2)
+TARGETS = (["defender"] * 30 + ["journalist"] * 20 + ["lawyer"] * 15 + ["activist"] * 20
+           + ["ngo_staff"] * 10 + ["relative"] * 5)
+QUARTERS = [f"{y}-Q{q}" for y in range(2022, 2027) for q in (1, 2, 3, 4)]
+
+
+def generate(n: int, seed: int = 5) -> Iterator[tuple[tuple, list[tuple[str, str, str]]]]:
+    """Cases and their labels with skewed, plausible distributions (1–3 acts, 1–2 perpetrators)."""
+    rng = random.Random(seed)
+    received = datetime(2026, 1, 1, tzinfo=UTC)
+    for i in range(n):
+        case_id = str(uuid.UUID(int=rng.getrandbits(128), version=4))
+        row = (case_id, f"{i:08x}", received, rng.choice(STATUS), "normal",
+               secrets.token_bytes(32), b"\x00", rng.random() < 0.85, False)
+        acts = {rng.choice(ACTS) for _ in range(rng.choice((1, 1, 1, 2, 2, 3)))}
+        perps = {rng.choice(PERPS) for _ in range(rng.choice((1, 1, 2)))}
+        labels = [(case_id, "act_type", a) for a in acts]
+        labels += [(case_id, "perpetrator", p) for p in perps]
+        labels += [(case_id, "region", rng.choice(REGIONS)),
+                   (case_id, "period", rng.choice(QUARTERS)),
+                   (case_id, "target", rng.choice(TARGETS))]
+        yield row, labels
+
+
+CASE_COLS = ("id, reference, received_at, status, priority, lookup_id, reply_public_key, "
+             "consent_stats, unread_followup")
+
+
+def load_sqlite(db: Database, n: int) -> None:
+    """executemany in one transaction."""
+    raw = db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        cases, labels = [], []
+        for row, lab in generate(n):
+            cases.append((*row[:2], row[2].isoformat(sep=" "), *row[3:]))
+            labels.extend(lab)
+            if len(cases) >= 50_000:
+                _flush_sqlite(cur, cases, labels)
+        _flush_sqlite(cur, cases, labels)
+        raw.commit()
+        cur.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def _flush_sqlite(cur: object, cases: list, labels: list) -> None:
+    cur.executemany(f"INSERT INTO cases ({CASE_COLS}) VALUES (?,?,?,?,?,?,?,?,?)", cases)  # type: ignore[attr-defined]
+    cur.executemany("INSERT INTO case_labels (case_id, vocabulary, code) VALUES (?,?,?)",  # type: ignore[attr-defined]
+                    labels)
+    cases.clear()
+    labels.clear()
+
+
+def load_postgres(db: Database, n: int) -> None:
+    """COPY, the fast path PostgreSQL offers."""
+    raw = db.engine.raw_connection()
+    try:
+        cur = raw.cursor()
+        with cur.copy(f"COPY cases ({CASE_COLS}) FROM STDIN") as case_copy:  # type: ignore[attr-defined]
+            labels: list[tuple[str, str, str]] = []
+            for row, lab in generate(n):
+                case_copy.write_row(row)
+                labels.extend(lab)
+        with cur.copy("COPY case_labels (case_id, vocabulary, code) FROM STDIN") as copy:  # type: ignore[attr-defined]
+            for label in labels:
+                copy.write_row(label)
+        raw.commit()
+        cur.execute("ANALYZE")
+        raw.commit()
+    finally:
+        raw.close()
+
+
+def full_export(db: Database, settings: object) -> int:
+    """All tables, suppression, CSV + JSON; returns bytes produced."""
+    with db.transaction() as session:
+        payload = protected(session, settings, None, Filters(), "bench")  # type: ignore[arg-type]
+        return len(to_csv(payload)) + len(to_json(payload))
+
+
+def measure(label: str, url: str, data_dir: Path, n: int, runs: int, pg: bool) -> float:
+    settings = load_settings(environ={}, data_dir=str(data_dir), database_url=url)
+    db = Database(settings)
+    migrate.upgrade(url, engine=db.engine)
+    start = time.perf_counter()
+    (load_postgres if pg else load_sqlite)(db, n)
+    load = time.perf_counter() - start
+    full_export(db, settings)  # warm the cache once, as a running server would be
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        size = full_export(db, settings)
+        times.append(time.perf_counter() - start)
+    db.dispose()
+    median = statistics.median(times)
+    print(f"{label}: {n:,} cases loaded in {load:.1f} s; full export median of {runs} runs "
+          f"{median:.3f} s (runs {', '.join(f'{t:.3f}' for t in times)}; {size:,} bytes)")
+    return median
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=1_000_000)
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--pg", default=os.environ.get("INTAKE_BENCH_PG", PG_DEFAULT))
+    parser.add_argument("--no-pg", action="store_true")
+    args = parser.parse_args()
+    print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
+          f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
+    print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
+    results = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+        results["sqlite"] = measure("SQLite", url, Path(tmp), args.cases, args.runs, False)
+    if not args.no_pg:
+        schema = f"bench_{secrets.token_hex(4)}"
+        admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
+        with admin.connect() as conn:
+            conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+        try:
+            sep = "&" if "?" in args.pg else "?"
+            url = f"{args.pg}{sep}options=-csearch_path%3D{schema}"
+            with tempfile.TemporaryDirectory() as tmp:
+                results["postgresql"] = measure("PostgreSQL", url, Path(tmp), args.cases,
+                                                args.runs, True)
+        finally:
+            with admin.connect() as conn:
+                conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            admin.dispose()
+    for name, median in results.items():
+        print(f"{name}: {median:.3f} s, {median / 2.0:.2f} × the 2 s target")
+
+
+if __name__ == "__main__":
+    main()

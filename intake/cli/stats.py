@@ -1,0 +1,49 @@
+"""`intake stats export`: the same protected tables as the app, written to a file or stdout."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from intake.cli.common import database, settings
+from intake.stats import service
+from intake.stats.filters import FilterError, parse_filters
+
+
+def register(main: click.Group) -> None:
+    """Attach the `stats` group."""
+
+    @main.group("stats")
+    def stats_group() -> None:
+        """Anonymised statistics."""
+
+    @stats_group.command("export")
+    @click.option("--format", "fmt", type=click.Choice(sorted(service.EXPORT_TYPES)),
+                  required=True)
+    @click.option("--out", type=click.Path(dir_okay=False, path_type=Path), default=None,
+                  help="File to write (default: standard output).")
+    @click.option("--epsilon", type=click.FloatRange(min=0), default=None,
+                  help="Differential-privacy epsilon (default: the stats_epsilon setting).")
+    @click.option("--quarter-from", default="", help="First quarter, e.g. 2026-Q1.")
+    @click.option("--quarter-to", default="", help="Last quarter, e.g. 2026-Q4.")
+    def export(fmt: str, out: Path | None, epsilon: float | None, quarter_from: str,
+               quarter_to: str) -> None:
+        """Export protected statistics (suppression always; noise when epsilon > 0)."""
+        try:
+            filters = parse_filters({"quarter_from": quarter_from, "quarter_to": quarter_to})
+        except FilterError as exc:
+            raise click.BadParameter(str(exc)) from exc
+        cfg = settings()
+        db = database(cfg)
+        try:
+            with db.transaction() as session:
+                result = service.export(session, cfg, None, filters, fmt, epsilon)
+        finally:
+            db.dispose()
+        if out is None:
+            sys.stdout.buffer.write(result.content)
+        else:
+            out.write_bytes(result.content)
+            click.echo(f"wrote {out}", err=True)

@@ -1,0 +1,75 @@
+"""Statistics for analysts and admins: protected tables, exports, releases (thin views)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from intake.review.access import current_staff, roles
+from intake.stats import releases, service
+from intake.stats.filters import FilterError, parse_filters
+from intake.stats.labels import NOTE, code_label, suppression_legend, title
+from intake.stats.page import analyst_page
+from intake.webapp import db_session, settings_of
+
+bp = Blueprint("stats", __name__, url_prefix="/stats")
+
+
+def _render(status: int = 200, problem: str | None = None, **context: object
+            ) -> tuple[str, int]:
+    return render_template(
+        "review/stats.html", problem=problem, args=request.args, note=NOTE, label=code_label,
+        title=title, legend=suppression_legend, formats=tuple(service.EXPORT_TYPES),
+        **context), status
+
+
+@bp.get("")
+@roles("analyst", "admin")
+def index() -> tuple[str, int]:
+    """Counts by act type, region, quarter, perpetrator and target, protected."""
+    try:
+        filters = parse_filters(request.args)
+    except FilterError as exc:
+        return _render(400, str(exc), payload=None, releases=[])
+    page = analyst_page(db_session(), settings_of(current_app), current_staff(), filters)
+    return _render(**page)
+
+
+@bp.get("/export.<fmt>")
+@roles("analyst", "admin")
+def export(fmt: str) -> Response | tuple[str, int]:
+    """CSV, JSON, SVG or PNG of the same protected tables; charts open in the browser."""
+    if fmt not in service.EXPORT_TYPES:
+        abort(404)
+    try:
+        filters = parse_filters(request.args)
+    except FilterError as exc:
+        return _render(400, str(exc), payload=None, releases=[])
+    out = service.export(db_session(), settings_of(current_app), current_staff(), filters, fmt)
+    disposition = "inline" if fmt in ("svg", "png") else "attachment"
+    return Response(out.content, mimetype=out.mimetype, headers={
+        "Content-Disposition": f'{disposition}; filename="{out.filename}"'})
+
+
+@bp.post("/releases")
+@roles("analyst", "admin")
+def create_release() -> Response | tuple[str, int]:
+    """Freeze the current protected tables as a release awaiting approval."""
+    try:
+        filters = parse_filters(request.form)
+    except FilterError as exc:
+        return _render(400, str(exc), payload=None, releases=[])
+    releases.create_release(db_session(), settings_of(current_app), current_staff(), filters)
+    return redirect(url_for("stats.index"), 303)
+
+
+@bp.post("/releases/<release_id>/approve")
+@roles("admin")
+def approve_release(release_id: str) -> Response:
+    """Only an administrator approves what may be published."""
+    try:
+        releases.approve_release(db_session(), current_staff(), release_id[:64])
+    except releases.ReleaseError:
+        abort(404, _("This release does not exist."))
+    return redirect(url_for("stats.index"), 303)

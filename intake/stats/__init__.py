@@ -1,0 +1,1 @@
+"""Anonymised statistics: coded labels in, counts that cannot identify anyone out."""

@@ -1,0 +1,42 @@
+"""CSV and JSON renderings of a protected payload; each file carries its own metadata."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from intake.stats.labels import TOTAL, code_label, title
+
+
+def to_json(payload: dict[str, Any]) -> bytes:
+    """The payload as it is: metadata, then protected tables."""
+    return json.dumps(payload, ensure_ascii=False, indent=1).encode()
+
+
+def to_csv(payload: dict[str, Any]) -> bytes:
+    """Metadata rows first, then each table as a block with its totals."""
+    out = io.StringIO()
+    w = csv.writer(out, lineterminator="\n")
+    w.writerow(["note", payload["note"]])
+    w.writerow(["generated_at", payload["generated_at"]])
+    for name, value in payload["filters"].items():
+        w.writerow([f"filter_{name}", value or ""])
+    w.writerow(["threshold", payload["threshold"]])
+    w.writerow(["epsilon", payload["epsilon"]])
+    for table in payload["tables"]:
+        w.writerow([])
+        w.writerow(["table", table["id"], title(table["id"])])
+        two_way = table["column_vocabulary"] is not None
+        w.writerow([table["row_vocabulary"], "label", *table["columns"],
+                    *(["total"] if two_way else [])])
+        for i, code in enumerate(table["rows"]):
+            extra = [table["row_totals"][i]] if two_way else []
+            w.writerow([code, code_label(table["row_vocabulary"], code),
+                        *table["cells"][i], *extra])
+        if two_way:
+            w.writerow(["total", str(TOTAL), *table["column_totals"], table["total"]])
+        else:
+            w.writerow(["total", str(TOTAL), table["total"]])
+    return out.getvalue().encode()
