@@ -14,8 +14,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     """Application factory for the public (reporter) app."""
     settings = settings or load_settings()
     app = make_flask("intake.public", settings, settings.public_secret_key,
-                     "intake_public", database)
-    from intake.public import views
+                     "intake_public", database, script=True)
+    from intake.public import chrome, safety, views  # noqa: F401 - safety registers its route
+
+    chrome.install(app)
 
     app.register_blueprint(views.bp)
     app.register_error_handler(CSRFError, views.csrf_failed)
