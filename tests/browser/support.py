@@ -100,9 +100,15 @@ def fill_report(page: Any, what: str) -> None:
     page.check("input[name=consent_stats][value=yes]")
 
 
+def submit(page: Any) -> None:
+    """Press the page's main form button and wait for the answer to load."""
+    with page.expect_navigation():
+        page.click("main form[method=post] button[type=submit]")
+
+
 def send_report(page: Any) -> str:
     """Submit the form; return the receipt code shown (digits and spaces)."""
-    page.click("form[method=post] button[type=submit]")
+    submit(page)
     code = page.text_content(".receipt strong")
     assert code and len(code.replace(" ", "")) == 30, code
     return code
@@ -113,4 +119,4 @@ def passphrase_step(page: Any, review_url: str, handle: StaffHandle, lang: str =
     page.goto(review_url + with_lang(REVIEW_PAGES["login"], lang))
     page.fill("#username", handle.username)
     page.fill("#passphrase", handle.passphrase)
-    page.click("form[method=post] button[type=submit]")
+    submit(page)

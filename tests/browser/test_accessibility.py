@@ -14,6 +14,7 @@ from tests.browser.support import (
     fill_report,
     passphrase_step,
     send_report,
+    submit,
     with_lang,
 )
 
@@ -27,7 +28,7 @@ def test_public_pages_have_no_axe_violations(live_public, new_page, lang):
         found += axe_violations(page)
     # The form as it comes back with errors, and the receipt page.
     page.goto(live_public.url + with_lang("/", lang))
-    page.click("form[method=post] button[type=submit]")
+    submit(page)
     assert page.locator("#error-summary").count() == 1
     found += axe_violations(page)
     page.goto(live_public.url + "/")
@@ -45,7 +46,7 @@ def test_review_pages_have_no_axe_violations(live_review, new_page, reviewer, ne
     for path in REVIEW_PAGES.values():
         page.goto(live_review.url + with_lang(path, lang))
         found += axe_violations(page)
-    page.click("form[method=post] button[type=submit]")  # login with errors
+    submit(page)  # login with errors
     found += axe_violations(page)
     passphrase_step(page, live_review.url, reviewer, lang)
     assert "/login/2fa" in page.url
@@ -102,7 +103,7 @@ def test_error_summary_links_lead_to_the_fields(live_public, new_page):
     page = new_page()
     page.goto(live_public.url + "/?lang=ru")
     page.fill("#when_year", "1800")
-    page.click("form[method=post] button[type=submit]")
+    submit(page)
     links = page.locator("#error-summary a")
     targets = [links.nth(i).get_attribute("href") for i in range(links.count())]
     assert set(targets) == {"#what", "#when_year"}
