@@ -84,3 +84,14 @@ def test_receipt_explanation_is_translated(public_client, make_staff):
     assert receipt_code(body)
     assert "Это ваш код-квитанция." in body
     assert "Храните его надёжно" in body
+
+
+def test_signing_in_keeps_the_chosen_language(review_client, make_staff):
+    staff = make_staff("reviewer")
+    page = review_client.get("/login?lang=uz").get_data(True)
+    response = review_client.post("/login", data={
+        "csrf_token": csrf_token(page), "username": staff.username,
+        "passphrase": staff.passphrase})
+    assert response.status_code == 302
+    follow = review_client.get(response.headers["Location"]).get_data(True)
+    assert _lang(follow) == "uz"
