@@ -77,3 +77,10 @@ def test_safety_page_covers_tor_receipt_and_what_happens(public_client):
     for anchor in ("tor", "receipt", "what-happens"):
         assert f'<h2 id="{anchor}">' in body
     assert 'href="/safety"' in body  # the footer links to it from every page
+
+
+def test_the_browser_is_asked_not_to_remember_what_was_typed(public_client, make_staff):
+    make_staff("reviewer")
+    body = public_client.get("/").get_data(True)
+    form = re.search(r'<form method="post"[^>]*>', body)
+    assert form and 'autocomplete="off"' in form.group(0)
