@@ -4,7 +4,17 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: run test install install-dev lint bench translations clean
+.PHONY: run test install install-dev lint bench translations catalogs browser-deps clean
+
+LANGS := ru ky uz
+TRANSLATIONS := intake/translations
+POT := $(TRANSLATIONS)/messages.pot
+MO_FILES := $(foreach l,$(LANGS),$(TRANSLATIONS)/$(l)/LC_MESSAGES/messages.mo)
+PYBABEL := $(VENV)/bin/pybabel
+# The keywords our code uses: _ / gettext, _l / lazy_gettext, _n / lazy_ngettext.
+EXTRACT_KEYWORDS := -k _l -k lazy_gettext -k _n:1,2 -k lazy_ngettext:1,2
+AXE_VERSION := 4.14.1
+AXE := .cache/axe/node_modules/axe-core/axe.min.js
 
 $(VENV)/.base: pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -18,14 +28,38 @@ $(VENV)/.dev: $(VENV)/.base
 install: $(VENV)/.base
 install-dev: $(VENV)/.dev
 
+# Re-extract every message from code and templates, merge into each catalogue, compile.
+# Run after changing user-facing strings; then translate what `make test` reports.
 translations: $(VENV)/.base
-	$(VENV)/bin/pybabel compile -q -d intake/translations -f 2>/dev/null || true
+	$(PYBABEL) -q extract -F babel.cfg $(EXTRACT_KEYWORDS) -c TRANSLATORS: \
+	  --project Intake --no-wrap -o $(POT) .
+	for l in $(LANGS); do \
+	  if [ -f $(TRANSLATIONS)/$$l/LC_MESSAGES/messages.po ]; then \
+	    $(PYBABEL) -q update --no-wrap --ignore-obsolete -i $(POT) -d $(TRANSLATIONS) -l $$l; \
+	  else $(PYBABEL) -q init --no-wrap -i $(POT) -d $(TRANSLATIONS) -l $$l; fi; \
+	done
+	$(MAKE) catalogs
 
-run: install translations
+# Compiled catalogues (.mo) are build output: `make run` and `make test` build them.
+catalogs: $(MO_FILES)
+
+$(TRANSLATIONS)/%/LC_MESSAGES/messages.mo: $(TRANSLATIONS)/%/LC_MESSAGES/messages.po $(VENV)/.base
+	$(PYBABEL) -q compile -d $(TRANSLATIONS) -l $* -i $< -o $@ --statistics
+
+# axe-core for the accessibility browser tests (tests/browser), from the npm registry.
+browser-deps: $(AXE)
+
+$(AXE):
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm install --prefix .cache/axe --no-save --no-audit --no-fund --loglevel=error \
+	    axe-core@$(AXE_VERSION); \
+	else echo "npm not found: the axe browser tests will skip (fail when CI is set)"; fi
+
+run: install catalogs
 	$(VENV)/bin/intake db upgrade
 	$(VENV)/bin/intake serve
 
-test: install-dev translations
+test: install-dev catalogs browser-deps
 	$(PY) -m pytest -q -p no:cacheprovider
 
 lint: install-dev
@@ -36,4 +70,4 @@ bench: install-dev
 	$(PY) bench/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache
+	rm -rf $(VENV) .pytest_cache .cache $(MO_FILES) $(POT)

@@ -36,6 +36,7 @@ class Settings:
     rate_limit_secret: str
     behind_tls: bool
     site_name: str
+    quick_exit_url: str
     max_report_chars: int
     max_file_mb: int
     max_request_mb: int

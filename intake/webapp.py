@@ -14,7 +14,7 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from intake import headers
+from intake import headers, wtforms_i18n
 from intake.db import Database
 from intake.i18n import LANGUAGES, select_locale
 from intake.settings import Settings
@@ -70,7 +70,8 @@ def error_page(error: HTTPException) -> tuple[str, int]:
 
 
 def make_flask(
-    name: str, settings: Settings, secret_key: str, cookie_name: str, database: Database | None
+    name: str, settings: Settings, secret_key: str, cookie_name: str, database: Database | None,
+    script: bool = False,
 ) -> Flask:
     """A Flask app with the configuration both apps need; the caller adds blueprints."""
     app = Flask(
@@ -103,7 +104,8 @@ def make_flask(
     Babel(app, locale_selector=select_locale, default_translation_directories=str(
         ROOT / "intake" / "translations"))
     CSRFProtect(app)
-    headers.install(app, settings.behind_tls)
+    headers.install(app, settings.behind_tls, script=script)
+    wtforms_i18n.install(app)
     app.register_error_handler(HTTPException, error_page)
     app.register_error_handler(Exception, _unexpected)
 

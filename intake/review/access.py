@@ -54,7 +54,10 @@ def cookie_half() -> sessions.CookieHalf | None:
 
 def store_cookie_half(half: sessions.CookieHalf) -> None:
     """Put our half in the cookie (HttpOnly, SameSite=Strict, Secure behind TLS)."""
+    lang = session.get("lang")  # a fresh session, but in the language chosen before sign-in
     session.clear()
+    if isinstance(lang, str):
+        session["lang"] = lang
     session["sid"] = half.session_id
     session["skey"] = base64.urlsafe_b64encode(half.session_key).decode()
     session.permanent = True

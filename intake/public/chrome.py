@@ -1,0 +1,31 @@
+"""What every public page carries: the quick-exit link and the footer links."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, current_app, url_for
+from flask_babel import lazy_gettext as _l
+
+from intake.webapp import settings_of
+
+# (endpoint, label) of the footer, in order; endpoints not (yet) registered are skipped.
+FOOTER = [
+    ("public.report_form", _l("Report an incident")),
+    ("public.receipt", _l("Come back with a receipt code")),
+    ("public.safety", _l("Staying safe")),
+]
+
+
+def footer_links() -> list[tuple[str, Any]]:
+    """(url, label) of each footer endpoint this app has."""
+    return [(url_for(endpoint), label) for endpoint, label in FOOTER
+            if endpoint in current_app.view_functions]
+
+
+def install(app: Flask) -> None:
+    """Expose the quick-exit target and the footer to the public templates only."""
+    app.context_processor(lambda: {
+        "quick_exit_url": settings_of(app).quick_exit_url,
+        "footer_links": footer_links,
+    })

@@ -1,0 +1,13 @@
+"""The safety page: how to report without leaving traces, and what happens to a report."""
+
+from __future__ import annotations
+
+from flask import render_template
+
+from intake.public.views import bp
+
+
+@bp.get("/safety")
+def safety() -> str:
+    """Static advice; nothing about the visitor is read or kept."""
+    return render_template("public/safety.html")
