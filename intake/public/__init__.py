@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFError
 
+from intake import ratelimit
 from intake.db import Database
 from intake.settings import Settings, load_settings
 from intake.webapp import make_flask
@@ -19,4 +20,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     app.register_blueprint(views.bp)
     app.register_error_handler(CSRFError, views.csrf_failed)
+    app.register_error_handler(429, views.rate_limited)
+    ratelimit.install(app, settings)  # last: limits the endpoints registered above
     return app

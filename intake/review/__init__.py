@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from intake import ratelimit
 from intake.db import Database
 from intake.settings import Settings, load_settings
 from intake.webapp import make_flask
@@ -20,4 +21,5 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     nav.install(app)
     for blueprint in (auth.bp,):
         app.register_blueprint(blueprint)
+    ratelimit.install(app, settings)  # last: limits the endpoints registered above
     return app
