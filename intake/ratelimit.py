@@ -14,6 +14,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -51,7 +52,9 @@ def redis_pepper(url: str, ttl_seconds: int) -> PepperSource:
         name = f"{PEPPER_PREFIX}{period}"
         client.set(name, secrets.token_hex(32), nx=True, ex=ttl_seconds)
         value = client.get(name)
-        return bytes.fromhex(value.decode()) if value else _local_pepper(period)
+        if not value:
+            return _local_pepper(period)
+        return bytes.fromhex(value.decode() if isinstance(value, bytes) else str(value))
 
     return fetch
 
@@ -134,6 +137,6 @@ def install(app: Flask, settings: Settings, key_prefix: str | None = None) -> Li
         if view is None:
             continue
         limit = str(getattr(settings, setting))
-        app.view_functions[endpoint] = limiter.shared_limit(
-            limit, scope=scope, methods=list(methods))(view)
+        limited: Any = limiter.shared_limit(limit, scope=scope, methods=list(methods))(view)
+        app.view_functions[endpoint] = limited
     return limiter

@@ -144,12 +144,12 @@ def _origin(error: Exception) -> str:
 
 def settings_of(app: Flask) -> Settings:
     """The typed settings an app was built with."""
-    return app.extensions["intake_settings"]  # type: ignore[no-any-return]
+    return app.extensions["intake_settings"]
 
 
 def db_of(app: Flask) -> Database:
     """The database an app was built with."""
-    return app.extensions["intake_db"]  # type: ignore[no-any-return]
+    return app.extensions["intake_db"]
 
 
 def db_session() -> Session:

@@ -102,4 +102,4 @@ class ReportForm(FlaskForm):
 
     def incident_date(self) -> date | None:
         """The exact date, if one was given."""
-        return self.when_date.data  # type: ignore[no-any-return]
+        return self.when_date.data
