@@ -90,7 +90,9 @@ def make_flask(
         MAX_CONTENT_LENGTH=settings.max_request_mb * 1024 * 1024,
         MAX_FORM_MEMORY_SIZE=max(settings.max_report_chars * 8, 500_000),
         WTF_CSRF_TIME_LIMIT=None,
-        WTF_CSRF_SSL_STRICT=settings.behind_tls,
+        # Strict mode demands a Referer over HTTPS, which Referrer-Policy: no-referrer
+        # removes; the token plus SameSite=Strict cookies are the protection.
+        WTF_CSRF_SSL_STRICT=False,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
         TEMPLATES_AUTO_RELOAD=False,
         INTAKE_SETTINGS=settings,

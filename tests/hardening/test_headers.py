@@ -173,3 +173,16 @@ def test_static_file_is_cacheable_but_guarded(settings: Settings, database: Any)
     missing = client.get("/static/nope.css")
     assert missing.status_code == 404
     assert "no-store" in missing.headers["Cache-Control"]
+
+
+def test_no_referrer_policy_does_not_break_forms_over_https(
+        settings: Settings, database: Any, make_staff: Any) -> None:
+    """Browsers send no Referer (we ask them not to): CSRF must not demand one over TLS."""
+    make_staff("reviewer")
+    app = public_factory(settings.replace(behind_tls=True), database)
+    client = app.test_client()
+    page = client.get("/", base_url="https://report.example.org")
+    data = {"csrf_token": CSRF_RE.search(page.get_data(as_text=True)).group(1),  # type: ignore[union-attr]
+            "what": "over https", "consent_stats": "no"}
+    sent = client.post("/", data=data, base_url="https://report.example.org")
+    assert sent.status_code == 200, sent.get_data(as_text=True)[:500]

@@ -85,3 +85,34 @@ def test_partial_audit_names_what_was_not_checked(monkeypatch: pytest.MonkeyPatc
     assert audit.main() == 0
     out = capsys.readouterr().out
     assert "not audited (1): opendp" in out and "no known vulnerabilities in 1" in out
+
+
+def test_shipped_nginx_matches_the_app_and_logs_nothing() -> None:
+    import tomllib
+
+    defaults = tomllib.loads((ROOT / "config" / "defaults.toml").read_text())
+    nginx = (ROOT / "deploy" / "nginx-intake.conf").read_text()
+    code = "\n".join(line.split("#", 1)[0] for line in nginx.splitlines())
+    servers = code.split("server {")[1:]
+    assert len(servers) >= 3
+    for block in servers:
+        assert "access_log off;" in block
+        assert "error_log /dev/null emerg;" in block
+        if "proxy_pass" in block:
+            assert f"client_max_body_size {defaults['max_request_mb']}m;" in block
+            assert "proxy_request_buffering off;" in block
+            assert "proxy_max_temp_file_size 0;" in block
+            assert "proxy_add_x_forwarded_for" not in block
+    assert "8001" not in code, "the review app must not be published through nginx"
+
+
+def test_systemd_units_use_the_shipped_gunicorn_config() -> None:
+    for name, app in (("intake-public.service", "intake.public"),
+                      ("intake-review.service", "intake.review")):
+        unit = (ROOT / "deploy" / name).read_text()
+        assert "--config /opt/intake/config/gunicorn.conf.py" in unit
+        assert f'"{app}:create_app()"' in unit
+        assert "--access-logfile" not in unit
+    torrc = (ROOT / "deploy" / "torrc.example").read_text()
+    review = torrc.split("HiddenServiceDir /var/lib/tor/intake-review/")[1]
+    assert "127.0.0.1:8001" in review and "authorized_clients" in torrc
