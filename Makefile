@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: run test install install-dev lint bench translations catalogs browser-deps clean
+.PHONY: run test check audit install install-dev lint bench translations catalogs browser-deps clean
 
 LANGS := ru ky uz
 TRANSLATIONS := intake/translations
@@ -59,12 +59,23 @@ run: install catalogs
 	$(VENV)/bin/intake db upgrade
 	$(VENV)/bin/intake serve
 
-test: install-dev catalogs browser-deps
+test: check catalogs browser-deps
 	$(PY) -m pytest -q -p no:cacheprovider
 
-lint: install-dev
-	$(VENV)/bin/ruff check intake tests bench
-	$(VENV)/bin/mypy intake
+# Static checks, part of `make test`. Each one names the file, line and rule to fix.
+check: install-dev
+	@echo "== ruff"; $(VENV)/bin/ruff check intake tests config .ci $(wildcard bench) || { \
+	  echo "ruff: fix the lines above; 'ruff check --fix' fixes most (rules in pyproject.toml)"; exit 1; }
+	@echo "== mypy"; $(VENV)/bin/mypy intake || { \
+	  echo "mypy: add the missing types above (intake/crypto is strict: every def fully typed)"; exit 1; }
+	@echo "== bandit"; $(VENV)/bin/bandit -q -r intake --severity-level medium --confidence-level low || { \
+	  echo "bandit: fix the issues above, or add '# nosec BXXX - <why it is safe>' on the line"; exit 1; }
+	@echo "== pip-audit"; $(PY) .ci/audit_deps.py
+
+audit: install-dev
+	$(PY) .ci/audit_deps.py
+
+lint: check
 
 bench: install-dev
 	$(PY) bench/run_all.py

@@ -2,41 +2,57 @@
 
 from __future__ import annotations
 
-from flask import Flask, Response
+from flask import Flask, Response, request
 
+# No script at all, no inline style: only our own stylesheet, images and fonts, and
+# forms that post back to us. `base-uri` stops an injected <base> from redirecting links.
 CSP = (
     "default-src 'none'; style-src 'self'; img-src 'self'; font-src 'self'; "
     "form-action 'self'; frame-ancestors 'none'; base-uri 'none'"
 )
+# Every powerful browser feature off: the pages need none of them.
 PERMISSIONS = (
-    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
-    "microphone=(), payment=(), usb=(), interest-cohort=(), browsing-topics=()"
+    "accelerometer=(), ambient-light-sensor=(), autoplay=(), bluetooth=(), camera=(), "
+    "clipboard-read=(), clipboard-write=(), display-capture=(), encrypted-media=(), "
+    "fullscreen=(), geolocation=(), gyroscope=(), hid=(), idle-detection=(), "
+    "magnetometer=(), microphone=(), midi=(), payment=(), picture-in-picture=(), "
+    "publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), "
+    "web-share=(), xr-spatial-tracking=(), browsing-topics=()"
 )
+# The public app serves one script of its own (the quick-exit history replacement).
+SCRIPT_CSP = CSP.replace("default-src 'none';", "default-src 'none'; script-src 'self';")
+HSTS = "max-age=63072000; includeSubDomains"
+STATIC_CACHE = "public, max-age=3600"
+
+
+def security_headers(behind_tls: bool, static_ok: bool, script: bool = False) -> dict[str, str]:
+    """The headers one response gets; only a served static file may be cached."""
+    values = {
+        "Content-Security-Policy": SCRIPT_CSP if script else CSP,
+        "Referrer-Policy": "no-referrer",
+        "X-Content-Type-Options": "nosniff",
+        "X-Frame-Options": "DENY",
+        "Cross-Origin-Opener-Policy": "same-origin",
+        "Cross-Origin-Resource-Policy": "same-origin",
+        "Cross-Origin-Embedder-Policy": "require-corp",
+        "Permissions-Policy": PERMISSIONS,
+    }
+    if not static_ok:
+        values["Cache-Control"] = "no-store"
+        values["Pragma"] = "no-cache"
+    if behind_tls:
+        values["Strict-Transport-Security"] = HSTS
+    return values
 
 
 def install(app: Flask, behind_tls: bool, script: bool = False) -> None:
-    """Register the after-request hook; `script` allows the app's own JS file only."""
-    csp = CSP.replace("default-src 'none';", "default-src 'none'; script-src 'self';") \
-        if script else CSP
+    """Register the after-request hook (it runs for error pages too)."""
 
     @app.after_request
     def _headers(response: Response) -> Response:
-        h = response.headers
-        h["Content-Security-Policy"] = csp
-        h["Referrer-Policy"] = "no-referrer"
-        h["X-Content-Type-Options"] = "nosniff"
-        h["X-Frame-Options"] = "DENY"
-        h["Cross-Origin-Opener-Policy"] = "same-origin"
-        h["Cross-Origin-Resource-Policy"] = "same-origin"
-        h["Cross-Origin-Embedder-Policy"] = "require-corp"
-        h["Permissions-Policy"] = PERMISSIONS
-        if response.mimetype in ("text/css", "image/svg+xml", "image/png", "text/javascript",
-                                 "image/x-icon", "font/woff2"):
-            h.setdefault("Cache-Control", "public, max-age=3600")
-        else:
-            h["Cache-Control"] = "no-store"
-            h["Pragma"] = "no-cache"
-        if behind_tls:
-            h["Strict-Transport-Security"] = "max-age=63072000; includeSubDomains"
-        h.pop("Server", None)
+        static_ok = request.endpoint == "static" and response.status_code in (200, 304)
+        response.headers.update(security_headers(behind_tls, static_ok, script))
+        if static_ok:
+            response.headers.setdefault("Cache-Control", STATIC_CACHE)
+        response.headers.pop("Server", None)
         return response

@@ -103,4 +103,4 @@ class ReportForm(FlaskForm, FileFields):
 
     def incident_date(self) -> date | None:
         """The exact date, if one was given."""
-        return self.when_date.data  # type: ignore[no-any-return]
+        return self.when_date.data

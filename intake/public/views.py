@@ -7,7 +7,9 @@ from flask_babel import get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
+from werkzeug.exceptions import TooManyRequests
 
+from intake import webapp
 from intake.public.forms import ReportForm
 from intake.public.uploads import request_uploads
 from intake.services.attachments import FileBatch, UploadProblem
@@ -101,3 +103,13 @@ def csrf_failed(error: CSRFError) -> tuple[str, int]:
             "please check your text below and send it again."))
     return render_template("error.html", code=400, message=_(
         "Your session expired. Please go back and try again.")), 400
+
+
+def rate_limited(error: TooManyRequests) -> tuple[str, int]:
+    """Too many reports from one place: say so, and give the typed text back unsent."""
+    if request.endpoint == "public.report_submit":
+        form = _form()
+        return _render_form(form, 429, _(
+            "Too many reports were sent from your connection recently, so this one was not "
+            "stored. Your text is still below: please wait an hour and send it again."))
+    return webapp.error_page(error)
