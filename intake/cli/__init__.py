@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from intake.cli import db, keys, serve, staff
+from intake.cli import db, keys, maintenance, serve, staff
 
 
 @click.group()
@@ -12,5 +12,5 @@ def main() -> None:
     """Intake: secure incident-reporting intake (operator commands)."""
 
 
-for module in (db, keys, serve, staff):
+for module in (db, keys, maintenance, serve, staff):
     module.register(main)
