@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -44,8 +45,7 @@ def register(main: click.Group) -> None:
         db = database(cfg)
         try:
             with backup.snapshot(db, cfg) as snap, click.progressbar(
-                    length=max(snap.steps, 1), label="backup", file=click.get_text_stream(
-                        "stderr")) as bar:
+                    length=max(snap.steps, 1), label="backup", file=sys.stderr) as bar:
                 manifest = backup.write_archive(snap, cfg, out, progress=bar.update)
             with db.transaction() as session:
                 record(session, None, "backup.create", detail={
@@ -72,7 +72,7 @@ def register(main: click.Group) -> None:
             manifest = backup.read_manifest(archive)
             with click.progressbar(length=max(backup.restore_steps(manifest), 1),
                                    label="restore",
-                                   file=click.get_text_stream("stderr")) as bar:
+                                   file=sys.stderr) as bar:
                 backup.restore(db, cfg, archive, force=force, progress=bar.update)
             with db.transaction() as session:
                 record(session, None, "backup.restore", detail={"forced": force})
