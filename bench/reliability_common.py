@@ -213,9 +213,13 @@ class LoadResult:
 
 
 def run_load(base: str | Callable[[], str], total: int, clients: int,
-             retry_connection_errors: bool = False) -> LoadResult:
-    """`total` reports from `clients` threads, each with its own cookie jar."""
-    result = LoadResult()
+             retry_connection_errors: bool = False,
+             result: LoadResult | None = None) -> LoadResult:
+    """`total` reports from `clients` threads, each with its own cookie jar.
+
+    Pass `result` to watch receipts arrive while the run goes on (the crash run does).
+    """
+    result = result if result is not None else LoadResult()
     lock = threading.Lock()
     local = threading.local()
 
