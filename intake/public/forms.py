@@ -5,8 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
+from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
+from flask_wtf.form import _Auto
 from wtforms import (
     BooleanField,
     DateField,
@@ -81,6 +83,15 @@ class ReportForm(FlaskForm):
         default="no",
         description=_l("Only numbers are published, never details. Small numbers are hidden."),
     )
+
+    class Meta:
+        """Read only real form bodies: Flask-WTF would parse a JSON body, and a JSON value
+        that is not an object (or broken JSON inside the CSRF handler) made a 500."""
+
+        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
+            if formdata is _Auto and request.is_json:
+                return None
+            return super().wrap_formdata(form, formdata)  # type: ignore[misc]
 
     def __init__(self, *args: Any, regions: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
