@@ -9,6 +9,7 @@ from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.form import _Auto
+from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import (
     BooleanField,
     DateField,
@@ -85,13 +86,23 @@ class ReportForm(FlaskForm):
     )
 
     class Meta:
-        """Read only real form bodies: Flask-WTF would parse a JSON body, and a JSON value
-        that is not an object (or broken JSON inside the CSRF handler) made a 500."""
+        """Read only real form bodies, and file parts only for file fields: Flask-WTF would
+        parse a JSON body (a non-object made a 500) and hand a file part named like a text
+        field to its validators (another 500). Both were found by bench/fuzz.py."""
 
         def wrap_formdata(self, form: Any, formdata: Any) -> Any:
-            if formdata is _Auto and request.is_json:
+            if formdata is not _Auto:
+                return super().wrap_formdata(form, formdata)  # type: ignore[misc]
+            if request.is_json:
                 return None
-            return super().wrap_formdata(form, formdata)  # type: ignore[misc]
+            wrapped = super().wrap_formdata(form, formdata)  # type: ignore[misc]
+            if not request.files:
+                return wrapped
+            file_fields = {name for name, field in form._fields.items()
+                           if field.type in ("FileField", "MultipleFileField")}
+            files = MultiDict([(k, v) for k, v in request.files.items(multi=True)
+                               if k in file_fields])
+            return CombinedMultiDict((files, request.form))
 
     def __init__(self, *args: Any, regions: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

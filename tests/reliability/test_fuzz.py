@@ -3,6 +3,8 @@ bench/fuzz.py runs 5,000+ of the same against real gunicorn."""
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from bench.fuzz import Tally, flask_sender, fuzz, public_rules
@@ -46,3 +48,14 @@ def test_json_bodies_are_a_400_not_a_crash(production_like_client):
                                    headers={"Content-Type": "application/json", **headers})
             assert response.status_code == 400, (body, headers)
             assert "Traceback" not in response.get_data(as_text=True)
+
+
+def test_file_part_named_like_a_text_field_is_not_a_crash(production_like_client):
+    """Found by the fuzzer: a file part called "what" reached the Length validator."""
+    client = production_like_client
+    token = csrf_token(client.get("/").get_data(as_text=True))
+    for fields in ({}, {"csrf_token": token}):
+        response = client.post("/", data={**fields, "what": (io.BytesIO(b""), "0")},
+                               content_type="multipart/form-data")
+        assert response.status_code == 400
+        assert "Traceback" not in response.get_data(as_text=True)
