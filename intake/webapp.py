@@ -29,6 +29,16 @@ class NoSpoolRequest(Request):
     writes; everywhere else a file part is discarded before it touches the disk.
     """
 
+    def _load_form_data(self) -> None:
+        """Drop parts whose name Werkzeug could not parse (key None): Flask-WTF's CSRF check
+        calls str methods on every key and answered a 500 (found by bench/fuzz.py)."""
+        super()._load_form_data()
+        for attr in ("form", "files"):
+            parsed = self.__dict__.get(attr)
+            if parsed is not None and any(not isinstance(k, str) for k in parsed):
+                self.__dict__[attr] = type(parsed)(
+                    [(k, v) for k, v in parsed.items(multi=True) if isinstance(k, str)])
+
     def _get_file_stream(self, *args: Any, **kwargs: Any) -> Any:
         factory = getattr(self, "encrypting_stream_factory", None)
         if factory is not None:
