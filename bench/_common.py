@@ -10,6 +10,7 @@ import datetime as dt
 import http.client
 import os
 import platform
+import random
 import re
 import secrets
 import shutil
@@ -326,14 +327,16 @@ Step = Callable[[Any], bool]
 
 
 def run_load(make_state: Callable[[], Any], step: Step, concurrency: int, seconds: float,
-             warmup: float = 1.0, cpu_of: Callable[[], float] = time.process_time) -> LoadResult:
+             warmup: float = 1.0, cpu_of: Callable[[], float] = time.process_time,
+             pace: float = 0.0) -> LoadResult:
     """`concurrency` threads each call `step(state)` in a loop; only the window is timed.
 
     `make_state` runs once per thread before the clock starts (e.g. fetch a CSRF token);
     `step` returns True for a success; `cpu_of` reads the CPU seconds of whoever serves
     the calls (this process by default, or a gunicorn server's processes). Latencies count
     only calls that started and ended inside the window, so warm-up and the tail do not
-    distort the figures.
+    distort the figures. `pace` > 0 makes each thread open-loop: one call every `pace`
+    seconds (a steady arrival rate), so latency is not hidden by a slowed-down client.
     """
     latencies: list[float] = []
     errors = [0]
@@ -354,7 +357,11 @@ def run_load(make_state: Callable[[], Any], step: Step, concurrency: int, second
         mine: list[float] = []
         bad = 0
         count = 0
+        next_at = time.monotonic() + random.uniform(0, pace)
         while True:
+            if pace:
+                time.sleep(max(0.0, next_at - time.monotonic()))
+                next_at += pace
             t0 = time.monotonic()
             if t0 >= stop_at:
                 break
