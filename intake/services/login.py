@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from intake.crypto import hash_passphrase, verify_passphrase
 from intake.models import LoginFailure, Staff, StaffSession, utcnow
+from intake.services.kdf_gate import kdf_slot
 from intake.services.reading import unlock_private_key
 from intake.services.sessions import CookieHalf, mark_second_factor, start_session
 from intake.services.staff import staff_params, totp_secret
@@ -70,9 +71,14 @@ def check_passphrase(
     """First factor. Unknown, inactive, locked and wrong all fail alike and cost alike."""
     staff = session.scalar(select(Staff).where(Staff.username == username.strip()))
     usable = staff is not None and staff.active and staff.password_hash is not None
-    encoded = staff.password_hash if usable and staff and staff.password_hash \
-        else _dummy_hash(settings)
-    good = verify_passphrase(encoded, passphrase)
+    with kdf_slot(settings.data_dir):  # logins take turns; reporters keep their cores
+        encoded = staff.password_hash if usable and staff and staff.password_hash \
+            else _dummy_hash(settings)
+        good = verify_passphrase(encoded, passphrase)
+        unlock = staff is not None and usable and good and not is_locked(staff)
+        private = (unlock_private_key(settings, staff, passphrase)
+                   if unlock and staff is not None and staff.wrapped_private_key is not None
+                   else None)
     if staff is None or not usable:
         return LoginResult()
     if not good or is_locked(staff):
@@ -80,8 +86,6 @@ def check_passphrase(
             record_failure(session, settings, staff)
         session.commit()
         return LoginResult()
-    private = (unlock_private_key(settings, staff, passphrase)
-               if staff.wrapped_private_key is not None else None)
     # Failures are cleared only after the second factor: clearing them here would let
     # someone who knows the passphrase guess TOTP codes forever by signing in again.
     half = start_session(session, staff, private)

@@ -1,0 +1,163 @@
+"""Intake throughput: reports/s through gunicorn against the receipt-derivation bound.
+
+The receipt's Argon2id derivation is the deliberate cost of a submission, so the bound
+is that derivation alone at the same concurrency on the same cores; a bare Flask route
+under the same gunicorn settings shows what the server itself costs. Target: report
+throughput ≥ 0.8 × bound and p50 < 150 ms at 8 concurrent clients.
+
+    .venv/bin/python bench/intake_throughput.py [--quick] [--seconds N] [--no-pg]
+"""
+
+from __future__ import annotations
+
+import argparse
+import secrets
+from collections.abc import Callable
+from contextlib import ExitStack
+from typing import Any
+
+from _common import (
+    Client,
+    LoadResult,
+    add_recipients,
+    gunicorn,
+    header,
+    instance,
+    median,
+    pg_available,
+    ratio,
+    run_load,
+    server_cpu,
+)
+
+from intake.crypto import derive_receipt_keys, generate_code
+from intake.services.reports import receipt_params
+
+CONCURRENCY = 8
+TARGET_RATIO = 0.8
+TARGET_P50 = 0.150
+Scenario = Callable[[float], LoadResult]
+# About 1.5 KB of what a reporter types: a realistic, not a minimal, body.
+WHAT = ("Two men in plain clothes followed me from the office to my home and photographed "
+        "the entrance. The next day my neighbour was questioned about my visitors. ") * 10
+
+
+def report_form(token: str) -> list[tuple[str, str]]:
+    """A complete, valid report body as a browser would send it."""
+    return [
+        ("csrf_token", token), ("what", WHAT), ("when_date", ""), ("when_month", "3"),
+        ("when_year", "2026"), ("region", "naryn"), ("place", "Naryn town"),
+        ("acts", "surveillance"), ("acts", "threats"), ("perpetrators", "unknown"),
+        ("contact", ""), ("consent_stats", "yes"),
+    ]
+
+
+def measure_bound(params: Any, seconds: float) -> LoadResult:
+    """The derivation alone, 8 threads in one process (Argon2 releases the GIL)."""
+    salt = secrets.token_bytes(16)
+
+    def step(_state: Any) -> bool:
+        derive_receipt_keys(generate_code(), salt, params)
+        return True
+
+    return run_load(lambda: None, step, CONCURRENCY, seconds)
+
+
+def bare_scenario(stack: ExitStack) -> Scenario:
+    """GET / of a one-route Flask app under the same gunicorn configuration."""
+    address = stack.enter_context(gunicorn("_common:bare_app()"))
+    return lambda seconds: run_load(lambda: Client(address),
+                                    lambda c: c.request("GET", "/")[0] == 200,
+                                    CONCURRENCY, seconds, cpu_of=server_cpu(address))
+
+
+def report_scenario(stack: ExitStack, backend: str) -> Scenario:
+    """POST / of the real public app, 3 reviewers + the recovery key as recipients."""
+    inst = stack.enter_context(instance(backend))
+    add_recipients(inst, reviewers=3, recovery=True)
+    address = stack.enter_context(gunicorn("intake.public:create_app()", inst.env))
+
+    def make_state() -> tuple[Client, list[tuple[str, str]]]:
+        client = Client(address)
+        return client, report_form(client.csrf("/"))
+
+    def step(state: tuple[Client, list[tuple[str, str]]]) -> bool:
+        status, body = state[0].request("POST", "/", state[1])
+        return status == 200 and 'class="receipt"' in body
+
+    return lambda seconds: run_load(make_state, step, CONCURRENCY, seconds,
+                                    cpu_of=server_cpu(address))
+
+
+def main(argv: list[str] | None = None) -> dict[str, float]:
+    """Interleave the scenarios for several rounds; print per-round lines and medians."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="short windows (make bench)")
+    parser.add_argument("--seconds", type=float, default=None, help="window per scenario")
+    parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds")
+    parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    args = parser.parse_args(argv)
+    seconds = args.seconds or (5.0 if args.quick else 10.0)
+    rounds = args.rounds or (3 if args.quick else 5)
+    with instance("sqlite") as inst:
+        params = receipt_params(inst.settings)
+    header("Intake throughput")
+    print(f"   gunicorn config/gunicorn.conf.py (2 workers × 4 threads), {CONCURRENCY} "
+          f"concurrent clients, {rounds} interleaved rounds of {seconds:.0f} s per scenario; "
+          f"receipt Argon2id t={params.time_cost} m={params.memory_cost_kib} KiB "
+          f"p={params.parallelism}; recipients: 3 reviewers + recovery key")
+    backends = ["sqlite"] + (["postgresql"] if not args.no_pg and pg_available() else [])
+    if "postgresql" not in backends:
+        print("   PostgreSQL: skipped (not reachable or --no-pg)")
+    results: dict[str, list[LoadResult]] = {}
+    with ExitStack() as stack:
+        scenarios: dict[str, Scenario] = {
+            "bound": lambda s: measure_bound(params, s),
+            "bare": bare_scenario(stack),
+        }
+        for backend in backends:
+            scenarios[backend] = report_scenario(stack, backend)
+        for n in range(rounds):
+            for name, run in scenarios.items():
+                result = run(seconds)
+                results.setdefault(name, []).append(result)
+                print(result.line(f"round {n + 1}: {LABELS.get(name, 'reports ' + name)}"),
+                      flush=True)
+    return summarise(results)
+
+
+LABELS = {"bound": "bound: derivation alone", "bare": "baseline: bare Flask route"}
+
+
+def summarise(results: dict[str, list[LoadResult]]) -> dict[str, float]:
+    """Medians over rounds; the ratio is taken per round (same conditions), then the median."""
+    bound = results["bound"]
+    figures = {"bound_per_s": median([r.rate for r in bound]),
+               "bound_p50_ms": median([r.p(50) for r in bound]) * 1000,
+               "bare_per_s": median([r.rate for r in results["bare"]])}
+    print(f"   median bound {figures['bound_per_s']:.1f}/s (p50 {figures['bound_p50_ms']:.0f} "
+          f"ms); bare route {figures['bare_per_s']:.0f} req/s")
+    for backend in [k for k in results if k not in LABELS]:
+        runs = results[backend]
+        share = median([r.rate / b.rate for r, b in zip(runs, bound, strict=True) if b.rate])
+        rate = median([r.rate for r in runs])
+        cpu_share = median([b.cpu_ms_per_call for b in bound]) / median(
+            [r.cpu_ms_per_call for r in runs])
+        p50 = median([r.p(50) for r in runs]) * 1000
+        p99 = median([r.p(99) for r in runs]) * 1000
+        print(f"   {backend}: median {rate:.1f} reports/s, p50 {p50:.0f} ms, p99 {p99:.0f} ms; "
+              f"throughput/bound {share:.2f} (target ≥ {TARGET_RATIO}: "
+              f"{'met' if share >= TARGET_RATIO else 'MISSED'}); p50 target < "
+              f"{TARGET_P50 * 1000:.0f} ms: {'met' if p50 < TARGET_P50 * 1000 else 'MISSED'} "
+              f"(the bound alone has p50 {figures['bound_p50_ms']:.0f} ms); "
+              f"bare route/reports {ratio(figures['bare_per_s'], rate)}")
+        print(f"   {backend}: CPU view (robust to neighbours): derivation CPU / report CPU in "
+              f"the gunicorn workers = {cpu_share:.2f}")
+        figures.update({f"{backend}_per_s": rate, f"{backend}_ratio": share,
+                        f"{backend}_p50_ms": p50, f"{backend}_p99_ms": p99,
+                        f"{backend}_cpu_share": cpu_share})
+    return figures
+
+
+if __name__ == "__main__":
+    main()
