@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import delete, func, select, text
 from sqlalchemy.orm import Session
@@ -52,10 +53,16 @@ def due_case_ids(session: Session, before: datetime, limit: int | None = None) -
     return list(session.scalars(query))
 
 
-def _count(session: Session, model: type, column: object, ids: list[str]) -> int:
+def _count(session: Session, model: type, column: Any, ids: list[str]) -> int:
     """Rows of one table that belong to the given cases or items."""
-    return int(session.scalar(select(func.count()).select_from(model).where(
-        column.in_(ids))) or 0)  # type: ignore[attr-defined]
+    query: Any = select(func.count()).select_from(model).where(column.in_(ids))
+    return int(session.scalar(query) or 0)
+
+
+def _deleted(session: Session, statement: Any) -> int:
+    """Run a bulk DELETE and say how many rows went."""
+    result: Any = session.execute(statement)
+    return int(result.rowcount or 0)
 
 
 def _blob_path(settings: Settings, name: str) -> Path | None:
@@ -72,8 +79,7 @@ def _shred_batch(session: Session, settings: Settings, case_ids: list[str],
     blob_names = [n for n in session.scalars(select(Item.blob_name).where(
         Item.case_id.in_(case_ids), Item.blob_name.is_not(None))) if n]
     if item_ids:
-        counts.wraps += session.execute(
-            delete(KeyWrap).where(KeyWrap.item_id.in_(item_ids))).rowcount or 0
+        counts.wraps += _deleted(session, delete(KeyWrap).where(KeyWrap.item_id.in_(item_ids)))
     session.commit()
     _remove_rows(session, case_ids, counts)
     for name in blob_names:
@@ -85,11 +91,9 @@ def _shred_batch(session: Session, settings: Settings, case_ids: list[str],
 
 def _remove_rows(session: Session, case_ids: list[str], counts: PurgeCounts) -> None:
     """Once the wraps are gone the rest is housekeeping: labels, items, then the cases."""
-    counts.labels += session.execute(
-        delete(CaseLabel).where(CaseLabel.case_id.in_(case_ids))).rowcount or 0
-    counts.items += session.execute(
-        delete(Item).where(Item.case_id.in_(case_ids))).rowcount or 0
-    counts.cases += session.execute(delete(Case).where(Case.id.in_(case_ids))).rowcount or 0
+    counts.labels += _deleted(session, delete(CaseLabel).where(CaseLabel.case_id.in_(case_ids)))
+    counts.items += _deleted(session, delete(Item).where(Item.case_id.in_(case_ids)))
+    counts.cases += _deleted(session, delete(Case).where(Case.id.in_(case_ids)))
     session.commit()
 
 

@@ -26,12 +26,12 @@ def _system(tables: list[RawTable]) -> tuple[dict[Key, int], list[Equation]]:
             continue
         row_keys = [("row", t.margin or t.id, i) for i in range(len(t.rows))]
         col_keys = [(t.id, "col", j) for j in range(len(t.columns))]
-        for i, key in enumerate(row_keys):
-            _put(values, key, t.row_totals[i])
-            equations.append(Equation(key, tuple(cells[i])))
-        for j, key in enumerate(col_keys):
-            values[key] = t.column_totals[j]
-            equations.append(Equation(key, tuple(row[j] for row in cells)))
+        for i, row_key in enumerate(row_keys):
+            _put(values, row_key, t.row_totals[i])
+            equations.append(Equation(row_key, tuple(cells[i])))
+        for j, col_key in enumerate(col_keys):
+            values[col_key] = t.column_totals[j]
+            equations.append(Equation(col_key, tuple(row[j] for row in cells)))
         equations.append(Equation(grand, tuple(row_keys)))
         equations.append(Equation(grand, tuple(col_keys)))
     return values, equations

@@ -35,10 +35,10 @@ def act_region_quarter(session: Session, filters: Filters) -> dict[tuple[str, st
     stmt, period = _counted(stmt, filters)
     # One row per (case, act, region, period): the unique (case_id, vocabulary, code)
     # constraint makes COUNT(*) equal to COUNT(DISTINCT case) here, without its sort.
-    stmt = stmt.with_only_columns(
+    grouped: Any = stmt.with_only_columns(
         act.code, region.code, period.code, func.count()
     ).group_by(act.code, region.code, period.code)
-    return {(a, r, q): int(n) for a, r, q, n in session.execute(stmt)}
+    return {(a, r, q): int(n) for a, r, q, n in session.execute(grouped)}
 
 
 def by_vocabulary(session: Session, vocabulary: str, filters: Filters) -> dict[str, int]:
@@ -48,7 +48,7 @@ def by_vocabulary(session: Session, vocabulary: str, filters: Filters) -> dict[s
         label, and_(label.case_id == Case.id, label.vocabulary == vocabulary)
     )
     stmt, _period = _counted(stmt, filters)
-    stmt = stmt.with_only_columns(label.code, func.count(func.distinct(Case.id))).group_by(
-        label.code
-    )
-    return {code: int(n) for code, n in session.execute(stmt)}
+    grouped: Any = stmt.with_only_columns(
+        label.code, func.count(func.distinct(Case.id))
+    ).group_by(label.code)
+    return {code: int(n) for code, n in session.execute(grouped)}
