@@ -101,7 +101,8 @@ def _sweep(client: Any, app: Flask, app_kind: str, relogin: Any = None,
         if method == "GET":
             check_headers(client.get(url), where, behind_tls, app_kind == "public")
         else:
-            check_headers(client.open(url, method=method), where + " (no CSRF)", behind_tls, app_kind == "public")
+            check_headers(client.open(url, method=method), where + " (no CSRF)", behind_tls,
+                          app_kind == "public")
             data = {"csrf_token": _token(client, app_kind)}
             if relogin is not None:
                 relogin()
