@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
+from intake.models import Case, Item, Staff
 from intake.review.access import current_private_key, current_staff, roles
 from intake.services import triage as tr
 from intake.services.cases import read_case
@@ -69,7 +73,7 @@ def _render_case(reference: str, problem: object, typed: dict[str, str],
                            problem=problem, typed=typed), code
 
 
-def _case_or_404(reference: str):  # type: ignore[no-untyped-def]
+def _case_or_404(reference: str) -> Case:
     found = tr.find_case(db_session(), reference)
     if found is None:
         abort(404)
@@ -126,7 +130,8 @@ def reply(reference: str) -> Response | tuple[str, int]:
     return _text(reference, "reply", tr.add_reply)
 
 
-def _text(reference: str, kind: str, add) -> Response | tuple[str, int]:  # type: ignore[no-untyped-def]
+def _text(reference: str, kind: str,
+          add: Callable[[Session, Staff, Case, str], Item]) -> Response | tuple[str, int]:
     found = _case_or_404(reference)
     text = request.form.get("text", "")
     try:
