@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, render_template, request
-from flask_babel import gettext as _
+from collections.abc import Callable
 
+from flask import Blueprint, abort, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from sqlalchemy.orm import Session
+from werkzeug.wrappers import Response
+
+from intake.models import Case, Item, Staff
 from intake.review.access import current_private_key, current_staff, roles
+from intake.services import triage as tr
 from intake.services.cases import read_case
 from intake.services.inbox import InboxFilter, inbox_page
-from intake.vocab import ACT_TYPES, PERPETRATORS, PRIORITY_LABELS, REGIONS, STATUS_LABELS
+from intake.vocab import (
+    ACT_TYPES,
+    PERPETRATORS,
+    PRIORITY_LABELS,
+    REGIONS,
+    STATUS_LABELS,
+    TARGETS,
+)
 from intake.webapp import db_session
 
 bp = Blueprint("cases", __name__)
@@ -41,9 +54,89 @@ def _filters() -> InboxFilter:
 @roles("admin", "reviewer")
 def case(reference: str) -> tuple[str, int]:
     """The decrypted report and its follow-ups, replies and notes, all escaped."""
-    view = read_case(db_session(), current_staff(), current_private_key(), reference[:16])
+    return _render_case(reference, None, {}, 200)
+
+
+def _render_case(reference: str, problem: object, typed: dict[str, str],
+                 code: int) -> tuple[str, int]:
+    session = db_session()
+    view = read_case(session, current_staff(), current_private_key(), reference[:16])
     if view is None:
         abort(404)
     return render_template("review/case.html", view=view, case=view.case,
                            statuses=STATUS_LABELS, priorities=PRIORITY_LABELS,
-                           acts=ACT_TYPES, perpetrators=PERPETRATORS, regions=REGIONS), 200
+                           acts=ACT_TYPES, perpetrators=PERPETRATORS, regions=REGIONS,
+                           targets=TARGETS, periods=tr.period_codes(),
+                           transitions=tr.TRANSITIONS.get(view.case.status, ()),
+                           staff_choices=tr.assignable_staff(session),
+                           labels=tr.case_labels(session, view.case),
+                           problem=problem, typed=typed), code
+
+
+def _case_or_404(reference: str) -> Case:
+    found = tr.find_case(db_session(), reference)
+    if found is None:
+        abort(404)
+    return found
+
+
+def _back(reference: str) -> Response:
+    return redirect(url_for("cases.case", reference=reference), code=303)
+
+
+@bp.post("/cases/<reference>/triage")
+@roles("admin", "reviewer")
+def triage(reference: str) -> Response | tuple[str, int]:
+    """Status, priority, assignee and acknowledgement."""
+    found = _case_or_404(reference)
+    change = tr.TriageChange(status=request.form.get("status", "")[:16] or None,
+                             priority=request.form.get("priority", "")[:16] or None,
+                             assignee_id=request.form.get("assignee", "")[:36] or None,
+                             acknowledged=bool(request.form.get("acknowledged")))
+    try:
+        tr.triage(db_session(), current_staff(), found, change)
+    except tr.TriageError as exc:
+        db_session().rollback()
+        return _render_case(found.reference, exc.args[0], {}, 400)
+    return _back(found.reference)
+
+
+@bp.post("/cases/<reference>/labels")
+@roles("admin", "reviewer")
+def labels(reference: str) -> Response | tuple[str, int]:
+    """Replace the coded labels."""
+    found = _case_or_404(reference)
+    chosen = {v: [c[:32] for c in request.form.getlist(v)[:50]]
+              for v in tr.MULTI + tr.SINGLE}
+    try:
+        tr.set_labels(db_session(), current_staff(), found, chosen)
+    except tr.TriageError as exc:
+        db_session().rollback()
+        return _render_case(found.reference, exc.args[0], {}, 400)
+    return _back(found.reference)
+
+
+@bp.post("/cases/<reference>/notes")
+@roles("admin", "reviewer")
+def note(reference: str) -> Response | tuple[str, int]:
+    """An internal note for staff."""
+    return _text(reference, "note", tr.add_note)
+
+
+@bp.post("/cases/<reference>/replies")
+@roles("admin", "reviewer")
+def reply(reference: str) -> Response | tuple[str, int]:
+    """A reply the reporter reads with the receipt code."""
+    return _text(reference, "reply", tr.add_reply)
+
+
+def _text(reference: str, kind: str,
+          add: Callable[[Session, Staff, Case, str], Item]) -> Response | tuple[str, int]:
+    found = _case_or_404(reference)
+    text = request.form.get("text", "")
+    try:
+        add(db_session(), current_staff(), found, text)
+    except tr.TriageError as exc:
+        db_session().rollback()
+        return _render_case(found.reference, exc.args[0], {kind: text[:tr.MAX_TEXT + 100]}, 400)
+    return _back(found.reference)

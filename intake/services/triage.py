@@ -1,0 +1,143 @@
+"""Triage of one case: status, priority, assignee, coded labels, notes and replies."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from intake.models import Case, Item, Staff
+from intake.models.base import hour_floor, new_id, utcnow
+from intake.models.case import PRIORITIES, TRANSITIONS
+from intake.models.label import CaseLabel
+from intake.services.audit import record
+from intake.services.followups import text_payload
+from intake.services.keyring import Recipient, current_recipients, seal_item
+from intake.vocab import label_vocabulary, quarter_codes
+
+MAX_TEXT = 20000
+MULTI = ("act_type", "perpetrator", "target")
+SINGLE = ("region", "period")
+
+
+class TriageError(ValueError):
+    """A refused change; the message is user-facing and nothing was changed."""
+
+
+@dataclass
+class TriageChange:
+    status: str | None = None
+    priority: str | None = None
+    assignee_id: str | None = None
+    acknowledged: bool = False
+
+
+def find_case(session: Session, reference: str) -> Case | None:
+    return session.scalar(select(Case).where(Case.reference == reference[:16]))
+
+
+def assignable_staff(session: Session) -> list[Staff]:
+    """Active admins and reviewers, by username."""
+    return list(session.scalars(select(Staff).where(
+        Staff.active.is_(True), Staff.role.in_(("admin", "reviewer"))).order_by(Staff.username)))
+
+
+def period_codes() -> list[str]:
+    year = utcnow().year
+    return quarter_codes(year - 5, year)
+
+
+def triage(session: Session, staff: Staff, case: Case, change: TriageChange) -> list[str]:
+    """Apply the change after validating all of it; audits the changed field names."""
+    changed: list[str] = []
+    if (change.status and change.status != case.status
+            and change.status not in TRANSITIONS.get(case.status, ())):
+        raise TriageError(_l("This status change is not allowed."))
+    if change.priority and change.priority not in PRIORITIES:
+        raise TriageError(_l("Unknown priority."))
+    if change.assignee_id and change.assignee_id not in {s.id for s in assignable_staff(session)}:
+        raise TriageError(_l("The assignee must be an active administrator or reviewer."))
+    if change.status and change.status != case.status:
+        case.status = change.status
+        changed.append("status")
+        if case.status == "closed":
+            case.closed_at = utcnow()
+            changed.append("closed_at")
+    if change.priority and change.priority != case.priority:
+        case.priority = change.priority
+        changed.append("priority")
+    if (change.assignee_id or None) != case.assignee_id:
+        case.assignee_id = change.assignee_id or None
+        changed.append("assignee")
+    if change.acknowledged and case.acknowledged_at is None:
+        case.acknowledged_at = utcnow()
+        changed.append("acknowledged")
+    if changed:
+        record(session, staff, "case.triage", target=case.reference, detail={"fields": changed})
+    session.commit()
+    return changed
+
+
+def allowed_codes(vocabulary: str) -> set[str]:
+    if vocabulary == "period":
+        return set(period_codes())
+    return set(label_vocabulary(vocabulary))
+
+
+def set_labels(session: Session, staff: Staff, case: Case,
+               chosen: dict[str, list[str]]) -> None:
+    """Replace the case's labels; unknown codes or several single-valued ones are refused."""
+    pairs: list[tuple[str, str]] = []
+    for vocabulary in MULTI + SINGLE:
+        codes = [c for c in dict.fromkeys(chosen.get(vocabulary, [])) if c]
+        if vocabulary in SINGLE and len(codes) > 1:
+            raise TriageError(_l("Choose at most one value for each single-choice label."))
+        if any(c not in allowed_codes(vocabulary) for c in codes):
+            raise TriageError(_l("Unknown label code."))
+        pairs += [(vocabulary, c) for c in codes]
+    session.execute(delete(CaseLabel).where(CaseLabel.case_id == case.id))
+    session.add_all(CaseLabel(case_id=case.id, vocabulary=v, code=c) for v, c in pairs)
+    record(session, staff, "case.labels", target=case.reference)
+    session.commit()
+
+
+def case_labels(session: Session, case: Case) -> dict[str, set[str]]:
+    out: dict[str, set[str]] = {}
+    for label in session.scalars(select(CaseLabel).where(CaseLabel.case_id == case.id)):
+        out.setdefault(label.vocabulary, set()).add(label.code)
+    return out
+
+
+def _check_text(text: str) -> str:
+    text = text.strip()
+    if not text or len(text) > MAX_TEXT:
+        raise TriageError(_l("Enter between 1 and 20000 characters."))
+    return text
+
+
+def add_note(session: Session, staff: Staff, case: Case, text: str) -> Item:
+    """An internal note, sealed to staff only."""
+    text = _check_text(text)
+    item = Item(id=new_id(), case_id=case.id, kind="note", created_at=hour_floor(),
+                author_id=staff.id)
+    seal_item(session, item, text_payload(text), current_recipients(session))
+    record(session, staff, "case.note", target=case.reference)
+    session.commit()
+    return item
+
+
+def add_reply(session: Session, staff: Staff, case: Case, text: str) -> Item:
+    """A reply the reporter can read with the receipt code."""
+    text = _check_text(text)
+    item = Item(id=new_id(), case_id=case.id, kind="reply", created_at=hour_floor(),
+                author_id=staff.id)
+    recipients = current_recipients(session) + [
+        Recipient(public_key=case.reply_public_key, for_reporter=True)]
+    seal_item(session, item, text_payload(text), recipients)
+    if case.first_response_at is None:
+        case.first_response_at = utcnow()
+    record(session, staff, "case.reply", target=case.reference)
+    session.commit()
+    return item
