@@ -10,8 +10,8 @@ import statistics
 import tempfile
 import time
 import uuid
+from datetime import UTC, datetime, timedelta
 from urllib.parse import quote
-from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import insert
 
@@ -19,8 +19,8 @@ from intake import migrate
 from intake.crypto import encrypt_item, new_data_key, wrap_data_key
 from intake.db import Database
 from intake.models import Case, Item, KeyWrap, Staff
-from intake.settings import load_settings
 from intake.services.staff import create_staff
+from intake.settings import load_settings
 
 PASS = "correct horse battery staple"
 
@@ -39,7 +39,7 @@ def instance(tmp: str, n: int):  # type: ignore[no-untyped-def]
     with db.transaction() as s:
         staff, _ = create_staff(s, st, "reviewer1", "reviewer", PASS)
         sid, pub = staff.id, staff.public_key
-    base = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    base = datetime(2020, 1, 1, tzinfo=UTC)
     order = []
     for start in range(0, n, 2000):
         cases, items, wraps = [], [], []
@@ -113,7 +113,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--cases", type=int, default=100000)
     n = ap.parse_args().cases
-    print(f"machine: nproc={os.cpu_count()} date={datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC "
+    print(f"machine: nproc={os.cpu_count()} date={datetime.now(UTC):%Y-%m-%d %H:%M} UTC "
           f"load={os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as tmp:
         t = time.perf_counter()
