@@ -15,13 +15,24 @@ from intake.services.reading import NoAccess, open_item
 from intake.services.reports import ReportAnswers
 
 
+@dataclass(frozen=True)
+class OpenedAttachment:
+    """An attachment item and its decrypted metadata (file name, type, digests), for listing."""
+
+    item: Item
+    data: dict[str, object]
+    kind: str = "attachment"
+
+
 @dataclass
 class CaseView:
-    """The case row, its report (None = no access) and its other items in time order."""
+    """The case row, its report (None = no access), its other items in time order and the
+    attachments this reader can open (their metadata only; the file streams on download)."""
 
     case: Case
     report: ReportAnswers | None
     entries: list[tuple[Item, str | None]] = field(default_factory=list)
+    attachments: list[OpenedAttachment] = field(default_factory=list)
 
 
 def _open(session: Session, item: Item, staff_id: str, key: bytes) -> bytes | None:
@@ -46,6 +57,8 @@ def read_case(session: Session, staff: Staff, key: bytes, reference: str) -> Cas
         elif item.kind in ("followup", "reply", "note"):
             text = str(json.loads(raw).get("text", "")) if raw is not None else None
             view.entries.append((item, text))
+        elif item.kind == "attachment" and raw is not None:
+            view.attachments.append(OpenedAttachment(item, json.loads(raw)))
     case.unread_followup = False
     record(session, staff, "case.view", target=case.reference)
     session.commit()

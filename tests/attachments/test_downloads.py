@@ -123,3 +123,17 @@ def test_tampering_after_verification_cuts_the_stream(public_client: Any, review
     assert int(response.headers["Content-Length"]) == 256 * 12288
     with pytest.raises(DecryptionError):
         b"".join(response.response)
+
+
+def test_case_page_lists_the_files_it_can_open(public_client: Any, review_client: Any,
+                                               session: Any, reviewer: Any,
+                                               login_as: Any) -> None:
+    from intake.models import Case
+
+    item = _photo_case(public_client, session, keep=False)
+    case = session.scalars(select(Case)).one()
+    login_as(review_client, reviewer)
+    html = review_client.get(f"/cases/{case.reference}").get_data(as_text=True)
+    assert "IMG_0042.jpeg" in html
+    assert f"/files/{item.id}" in html
+    assert "the stored copy is cleaned" in html
