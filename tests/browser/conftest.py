@@ -3,6 +3,9 @@
 Everything here is session-scoped and started once. Other test modules use:
   - `live_public`, `live_review`: running servers (`.url`, `.settings`, `.database`, `.app`)
   - `reviewer`: a staff member who can read reports (a recovery key exists too)
+  - `admin`: an admin who can read every case sent after it exists (review pages as admin)
+  - `live_case`: the reference of a case with a note, a reply and a photo, sent through
+    the public app; `review_pages`: REVIEW_SIGNED_IN_PAGES with their ids filled in
   - `new_page(...)`: a fresh, isolated browser context + page (JS on/off, CSP bypass, size)
   - `signed_in(page, handle)`: put a fully signed-in staff cookie into a page's context
   - helpers in tests/browser/support.py (axe, screenshots, page weight, flows)
@@ -121,6 +124,76 @@ def reviewer(live_settings: Settings, live_database: Database) -> StaffHandle:
         del private_raw  # offline in real life; no browser test needs it
         s.add(RecoveryKey(public_key=public_raw, fingerprint=fingerprint(public_raw)))
     return handle
+
+
+def enrolled_staff(settings: Settings, database: Database, username: str, role: str,
+                   passphrase: str) -> StaffHandle:
+    """A staff member with a key pair and TOTP enrolled, created like `reviewer`."""
+    with database.transaction() as s:
+        staff, _uri = create_staff(s, settings, username, role, passphrase)
+        staff.totp_enrolled = True
+        return StaffHandle(staff.id, username, role, passphrase, totp_secret(settings, staff))
+
+
+@pytest.fixture(scope="session")
+def admin(live_settings: Settings, live_database: Database, reviewer: StaffHandle) -> StaffHandle:
+    """An admin (also a reader): opens every signed-in review page, admin pages included."""
+    return enrolled_staff(live_settings, live_database, "admin", "admin",
+                          "admin correct horse battery staple")
+
+
+@pytest.fixture(scope="session")
+def live_case(live_public: LiveServer, admin: StaffHandle, reviewer: StaffHandle) -> str:
+    """A case both readers hold keys for: sent through the public app with a photo, then a
+    note and a reply from the service layer. Returns its staff reference."""
+    from intake.models import Staff
+    from intake.services import triage
+    from tests.attachments.samples import jpeg_with_gps, send_report
+    from tests.support.factories import receipt_code
+
+    client = live_public.app.test_client()
+    response = send_report(client, [("IMG_0042.jpeg", jpeg_with_gps())],
+                           what="A case for the page checks: someone followed me home.")
+    code = receipt_code(response.get_data(as_text=True))
+    with live_public.database.transaction() as s:
+        case = case_for_receipt(s, live_public.settings, code)
+        staff = s.get(Staff, reviewer.id)
+        assert staff is not None
+        triage.add_note(s, staff, case, "Internal note: call back on Monday.")
+        triage.add_reply(s, staff, case, "Thank you. We have read your report.")
+        return case.reference
+
+
+def case_for_receipt(session: Any, settings: Settings, code: str) -> Any:
+    """The case a receipt code opens (what the public app looks up), for service-layer steps."""
+    from sqlalchemy import select
+
+    from intake.crypto import derive_receipt_keys
+    from intake.crypto.receipt import normalize_code
+    from intake.models import Case
+    from intake.services import site
+    from intake.services.reports import receipt_params
+
+    normalized = normalize_code(code)
+    assert normalized is not None, code
+    keys = derive_receipt_keys(normalized, site.receipt_salt(session), receipt_params(settings))
+    case = session.scalar(select(Case).where(Case.lookup_id == keys.lookup_id))
+    assert case is not None, "no case for this receipt code"
+    return case
+
+
+@pytest.fixture(scope="session")
+def review_pages(live_case: str, admin: StaffHandle, reviewer: StaffHandle,
+                 live_database: Database) -> dict[str, str]:
+    """The signed-in review pages (name -> path) with the ids of things that exist."""
+    from sqlalchemy import select
+
+    from tests.browser.support import REVIEW_SIGNED_IN_PAGES
+
+    with live_database.transaction() as s:
+        recovery = s.scalars(select(RecoveryKey.id)).first()
+    ids = {"case": live_case, "staff": reviewer.id, "recovery": recovery}
+    return {name: path.format(**ids) for name, path in REVIEW_SIGNED_IN_PAGES.items()}
 
 
 @pytest.fixture(scope="session")

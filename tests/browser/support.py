@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import pyotp
+
 from tests.browser.conftest import unavailable
 from tests.support.factories import StaffHandle
 
@@ -30,8 +32,21 @@ PUBLIC_PAGES = {
 REVIEW_PAGES = {
     "login": "/login",
 }
-# Review pages for a signed-in staff member (name -> path); the inbox and case land here.
-REVIEW_SIGNED_IN_PAGES: dict[str, str] = {}
+# Review pages for a signed-in staff member (name -> path), visited as the `admin` fixture
+# (an admin is also a reader). {case}, {staff} and {recovery} are filled in by the
+# `review_pages` fixture with the ids of things that exist in the live database.
+REVIEW_SIGNED_IN_PAGES: dict[str, str] = {
+    "inbox": "/",
+    "case": "/cases/{case}",
+    "account": "/account",
+    "admin-staff": "/admin/staff",
+    "admin-grant": "/admin/staff/{staff}/access",
+    "admin-recovery": "/admin/recovery",
+    "admin-recovery-wrap": "/admin/recovery/{recovery}/wrap",
+    "admin-settings": "/admin/settings",
+    "audit": "/audit",
+    "stats": "/stats",
+}
 
 
 def with_lang(path: str, lang: str) -> str:
@@ -120,3 +135,88 @@ def passphrase_step(page: Any, review_url: str, handle: StaffHandle, lang: str =
     page.fill("#username", handle.username)
     page.fill("#passphrase", handle.passphrase)
     submit(page)
+
+
+def sign_in(page: Any, review_url: str, handle: StaffHandle, lang: str = "en") -> None:
+    """The real sign-in: username, passphrase, then a TOTP code from the handle's secret.
+
+    A code is accepted once per time step, so give each test that types codes its own
+    staff member (conftest.enrolled_staff)."""
+    passphrase_step(page, review_url, handle, lang)
+    assert "/login/2fa" in page.url, page.url
+    page.fill("#code", pyotp.TOTP(handle.totp_secret).now())
+    submit(page)
+    assert "/login" not in page.url, page.text_content("main")
+
+
+def sign_out(page: Any) -> None:
+    """The "Sign out" button of the staff navigation."""
+    with page.expect_navigation():
+        page.click("nav.staffnav form button[type=submit]")
+
+
+def open_case_from_inbox(page: Any, review_url: str, excerpt: str) -> str:
+    """Find the case whose excerpt holds `excerpt`, page by page, and open it; its reference."""
+    page.goto(review_url + "/?lang=en")
+    for _ in range(100):
+        row = page.locator("table.inbox tbody tr", has_text=excerpt)
+        if row.count():
+            link = row.first.locator("a[href*='/cases/']").first
+            reference = link.text_content() or ""
+            with page.expect_navigation():
+                link.click()
+            return reference.strip()
+        following = page.get_by_role("link", name="Next page", exact=True)
+        assert following.count(), f"no inbox row holds {excerpt!r}"
+        with page.expect_navigation():
+            following.first.click()
+    raise AssertionError("the inbox never ended")
+
+
+def save_labels(page: Any, checks: dict[str, list[str]], selects: dict[str, str]) -> None:
+    """Tick label checkboxes (vocabulary -> codes), choose single labels, save."""
+    for vocab, codes in checks.items():
+        for code in codes:
+            page.check(f"#label-{vocab}-{code}")
+    for vocab, code in selects.items():
+        page.select_option(f"#label-{vocab}", code)
+    with page.expect_navigation():
+        page.click("section.labels button[type=submit]")
+
+
+def add_note(page: Any, text: str) -> None:
+    """Write an internal note on the case page."""
+    page.fill("#note-text", text)
+    with page.expect_navigation():
+        page.click("section.note-form button[type=submit]")
+
+
+def send_reply(page: Any, text: str) -> None:
+    """Write a reply to the reporter on the case page."""
+    page.fill("#reply-text", text)
+    with page.expect_navigation():
+        page.click("section.reply-form button[type=submit]")
+
+
+def open_receipt(page: Any, public_url: str, code: str, lang: str = "en") -> None:
+    """The reporter's way back: the receipt page, the code typed as it was written down."""
+    page.goto(public_url + with_lang("/receipt", lang))
+    page.fill("#code", code)
+    submit(page)
+    assert page.locator("form[action$='/receipt/followup']").count() == 1, \
+        page.text_content("main")
+
+
+def send_followup(page: Any, text: str, files: list[dict[str, Any]]) -> None:
+    """Add information and files on the receipt page; the metadata choice stays the default."""
+    page.fill("#text", text)
+    if files:
+        page.set_input_files("#files", files)
+    submit(page)
+
+
+def jpeg_file(name: str = "IMG_0042.jpg") -> dict[str, Any]:
+    """A small JPEG with EXIF GPS, in the form page.set_input_files takes."""
+    from tests.attachments.samples import jpeg_with_gps
+
+    return {"name": name, "mimeType": "image/jpeg", "buffer": jpeg_with_gps()}

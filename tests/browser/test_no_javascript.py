@@ -2,18 +2,53 @@
 
 from __future__ import annotations
 
-from tests.browser.support import fill_report, screenshot, send_report, submit
+import secrets
+
+from intake.models import Staff
+from intake.services.triage import add_reply
+from tests.browser.conftest import case_for_receipt
+from tests.browser.support import (
+    fill_report,
+    jpeg_file,
+    open_receipt,
+    screenshot,
+    send_followup,
+    send_report,
+    submit,
+)
 
 
-def test_report_and_receipt_without_javascript(live_public, new_page):
+def test_report_receipt_reply_and_follow_up_without_javascript(
+        live_public, live_review, new_page, reviewer, signed_in):
+    """Report with a photo, read a reply with the receipt code, answer with another photo."""
+    reply = f"REPLY-{secrets.token_hex(4)}: мы прочитали ваше сообщение"
+    more = f"MORE-{secrets.token_hex(4)}: they came back"
     page = new_page(js=False)
     page.goto(live_public.url + "/?lang=ru")
     fill_report(page, "Report sent with JavaScript disabled")
+    assert page.is_checked("input[name=metadata][value=remove]")  # the default choice
+    page.set_input_files("#files", [jpeg_file("IMG_0001.jpg")])
     code = send_report(page)
     assert "Ваше сообщение получено" in page.text_content("h1")
-    # Next steps, added as the features land: attach a file before sending
-    # (page.set_input_files), then open the receipt page with `code` and read a reply.
-    assert code
+    assert "IMG_0001.jpg" in (page.text_content(".file-notes") or "")
+
+    # Staff reply through the service layer (the browser flow of the reply is in
+    # test_review_flow.py); the reporter reads it with the code, JavaScript still off.
+    with live_public.database.transaction() as s:
+        case = case_for_receipt(s, live_public.settings, code)
+        reference = case.reference
+        add_reply(s, s.get(Staff, reviewer.id), case, reply)
+    open_receipt(page, live_public.url, code, lang="ru")
+    assert reply in (page.text_content("ol.replies") or "")
+    send_followup(page, more, [jpeg_file("IMG_0002.jpg")])
+    assert "IMG_0002.jpg" in (page.text_content(".file-notes") or "")
+
+    staff = new_page()
+    signed_in(staff, reviewer)
+    staff.goto(f"{live_review.url}/cases/{reference}?lang=en")
+    assert more in (staff.text_content("section.entry.followup") or "")
+    files = staff.text_content("section.attachments") or ""
+    assert "IMG_0001.jpg" in files and "IMG_0002.jpg" in files
 
 
 def test_rejected_form_keeps_the_text_without_javascript(live_public, new_page):
