@@ -144,8 +144,12 @@ def admin(live_settings: Settings, live_database: Database, reviewer: StaffHandl
 
 @pytest.fixture(scope="session")
 def live_case(live_public: LiveServer, admin: StaffHandle, reviewer: StaffHandle) -> str:
-    """A case both readers hold keys for: sent through the public app with a photo, then a
-    note and a reply from the service layer. Returns its staff reference."""
+    """A case both readers hold keys for: sent through the public app with a photo (urgent:
+    "in danger now"), then a note and a reply from the service layer, and its
+    acknowledgement made overdue, so the pages show every state they style. Returns its
+    staff reference."""
+    from datetime import timedelta
+
     from intake.models import Staff
     from intake.services import triage
     from tests.attachments.samples import jpeg_with_gps, send_report
@@ -153,7 +157,8 @@ def live_case(live_public: LiveServer, admin: StaffHandle, reviewer: StaffHandle
 
     client = live_public.app.test_client()
     response = send_report(client, [("IMG_0042.jpeg", jpeg_with_gps())],
-                           what="A case for the page checks: someone followed me home.")
+                           what="A case for the page checks: someone followed me home.",
+                           danger_now="y")
     code = receipt_code(response.get_data(as_text=True))
     with live_public.database.transaction() as s:
         case = case_for_receipt(s, live_public.settings, code)
@@ -161,6 +166,8 @@ def live_case(live_public: LiveServer, admin: StaffHandle, reviewer: StaffHandle
         assert staff is not None
         triage.add_note(s, staff, case, "Internal note: call back on Monday.")
         triage.add_reply(s, staff, case, "Thank you. We have read your report.")
+        case.ack_due = case.received_at.date() - timedelta(days=1)
+        assert case.priority == "urgent"
         return case.reference
 
 

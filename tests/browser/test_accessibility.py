@@ -40,7 +40,7 @@ def test_public_pages_have_no_axe_violations(live_public, new_page, lang):
 
 @pytest.mark.parametrize("lang", LANGS)
 def test_review_pages_have_no_axe_violations(live_review, new_page, reviewer, newcomer,
-                                             signed_in, lang):
+                                             admin, review_pages, signed_in, lang):
     page = new_page(bypass_csp=True)
     found = []
     for path in REVIEW_PAGES.values():
@@ -57,12 +57,13 @@ def test_review_pages_have_no_axe_violations(live_review, new_page, reviewer, ne
     assert "/enrol" in enrol.url
     assert enrol.get_attribute("html", "lang") == lang
     found += axe_violations(enrol)
-    if REVIEW_SIGNED_IN_PAGES:
-        staff_page = new_page(bypass_csp=True)
-        signed_in(staff_page, reviewer)
-        for path in REVIEW_SIGNED_IN_PAGES.values():
-            staff_page.goto(live_review.url + with_lang(path, lang))
-            found += axe_violations(staff_page)
+    assert set(review_pages) == set(REVIEW_SIGNED_IN_PAGES)
+    staff_page = new_page(bypass_csp=True)
+    signed_in(staff_page, admin)
+    for path in review_pages.values():
+        response = staff_page.goto(live_review.url + with_lang(path, lang))
+        assert response is not None and response.status == 200, path
+        found += axe_violations(staff_page)
     assert found == []
 
 

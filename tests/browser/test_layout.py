@@ -21,7 +21,8 @@ OVERFLOW = "document.documentElement.scrollWidth - document.documentElement.clie
 
 @pytest.mark.parametrize("viewport", [PHONE, DESKTOP], ids=["360px", "desktop"])
 @pytest.mark.parametrize("lang", LANGS)
-def test_no_horizontal_scroll(live_public, live_review, new_page, viewport, lang):
+def test_no_horizontal_scroll(live_public, live_review, new_page, admin, review_pages,
+                              signed_in, viewport, lang):
     page = new_page(viewport=viewport)
     wide = []
     for path in PUBLIC_PAGES.values():
@@ -37,6 +38,12 @@ def test_no_horizontal_scroll(live_public, live_review, new_page, viewport, lang
         page.goto(live_review.url + with_lang(path, lang))
         if page.evaluate(OVERFLOW) > 0:
             wide.append(page.url)
+    staff = new_page(viewport=viewport)
+    signed_in(staff, admin)
+    for path in review_pages.values():
+        staff.goto(live_review.url + with_lang(path, lang))
+        if staff.evaluate(OVERFLOW) > 0:
+            wide.append(staff.url)
     assert wide == []
 
 

@@ -32,10 +32,15 @@ def test_public_pages_request_only_their_own_origin(live_public, new_page, js):
     assert outside == []
 
 
-def test_review_login_requests_only_its_own_origin(live_review, new_page):
+def test_review_pages_request_only_their_own_origin(live_review, new_page, admin,
+                                                   review_pages, signed_in):
     page = new_page()
     seen = record_requests(page)
     for path in REVIEW_PAGES.values():
         page.goto(live_review.url + path)
-    assert seen
+    signed_in(page, admin)
+    for lang in LANGS:
+        for path in review_pages.values():
+            page.goto(live_review.url + with_lang(path, lang))
+    assert len(seen) >= len(review_pages) * len(LANGS)
     assert [url for url in seen if origin(url) != live_review.url] == []

@@ -1,4 +1,5 @@
-"""Low bandwidth: every public page, with everything it loads, is at most 30 KB."""
+"""Low bandwidth: every public page, with everything it loads, is at most 30 KB; every
+signed-in review page too, except the account page (see REVIEW_LIMITS)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,8 @@ from tests.browser.support import (
 )
 
 LIMIT = 30 * 1024
+# The account page's time-zone choice lists every IANA zone (about 600 options, ~24 KB).
+REVIEW_LIMITS = {"account": 40 * 1024}
 
 
 def _weigh(page, url):  # type: ignore[no-untyped-def]
@@ -53,3 +56,25 @@ def test_receipt_and_error_pages_weight(live_public, new_page, lang):
     receipt = sum(size for _url, size in sizes)
     assert any(url.endswith("/style.css") for url, _size in sizes)
     assert 0 < receipt <= LIMIT, sizes
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_review_page_weight(live_review, new_page, admin, review_pages, signed_in, lang):
+    page = new_page()
+    signed_in(page, admin)
+    page.goto(live_review.url + "/healthz")
+    page.context.new_cdp_session(page).send("Network.setCacheDisabled", {"cacheDisabled": True})
+    requests = []
+    page.on("request", lambda request: requests.append(request))
+    heavy = []
+    for name, path in review_pages.items():
+        requests.clear()
+        page.goto(live_review.url + with_lang(path, lang))  # "load": every resource is in
+        sizes = [(r.url, r.sizes()["responseHeadersSize"] + r.sizes()["responseBodySize"])
+                 for r in requests]
+        total = sum(size for _url, size in sizes)
+        assert any(url.endswith("/style.css") for url, _size in sizes), name
+        print(f"weight review {name} [{lang}]: {total} bytes")
+        if not 0 < total <= REVIEW_LIMITS.get(name, LIMIT):
+            heavy.append((name, total))
+    assert heavy == []
