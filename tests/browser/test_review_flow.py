@@ -82,6 +82,7 @@ def test_report_review_reply_and_follow_up_with_a_photo(live_public, live_review
     assert staff.input_value("#label-period") == period
     add_note(staff, note)
     assert note in (staff.text_content("section.entry.note") or "")
+    assert "Internal note" in (staff.text_content("section.entry.note h2") or "")
     send_reply(staff, reply)
     assert reply in (staff.text_content("section.entry.reply") or "")
     assert note in (staff.text_content("main") or "")  # both stay on the case page
@@ -107,6 +108,8 @@ def test_report_review_reply_and_follow_up_with_a_photo(live_public, live_review
     signed_in(again, flow_reviewer)
     again.goto(f"{live_review.url}/cases/{reference}?lang=en")
     assert more in (again.text_content("section.entry.followup") or "")
+    assert "More information from the reporter" in (
+        again.text_content("section.entry.followup h2") or "")
     listed = again.locator("section.attachments li", has_text="IMG_0042.jpg")
     assert listed.count() == 1
     link = listed.get_by_role("link", name="Download as stored")
