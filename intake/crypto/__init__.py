@@ -28,6 +28,8 @@ from intake.crypto.keys import (
 from intake.crypto.params import RECEIPT_DEFAULT, STAFF_DEFAULT, TEST_FAST, Argon2Params
 from intake.crypto.passphrase import (
     derive_kek,
+    hash_needs_rehash,
+    hash_params,
     hash_passphrase,
     unwrap_private_key,
     verify_passphrase,
@@ -79,6 +81,8 @@ __all__ = [
     "fingerprint",
     "generate_code",
     "generate_keypair",
+    "hash_needs_rehash",
+    "hash_params",
     "hash_passphrase",
     "import_private_pem",
     "import_public_pem",
