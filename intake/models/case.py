@@ -33,6 +33,7 @@ class Case(Base):
         Index("ix_cases_received", "received_at", "id"),
         Index("ix_cases_priority_due", "priority", "ack_due", "response_due", "id"),
         Index("ix_cases_due", "ack_due", "response_due", "id"),
+        Index("ix_cases_response_due", "response_due"),  # finds the undated rest at once
     )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)

@@ -56,9 +56,10 @@ def _walk(session: Session, filters: InboxFilter, staff_id: str, start: Cursor |
     first = start.segment if start else 0
     order = range(first, -1, -1) if backward else range(first, len(segments))
     found: Found = []
+    clauses = filters.clauses(staff_id, filters.few_labelled(session))
     for seg in order:
         query = (select(Case, Staff.username).outerjoin(Staff, Staff.id == Case.assignee_id)
-                 .where(*filters.clauses(staff_id)))
+                 .where(*clauses))
         after = start.values if start is not None and seg == first else None
         query = ordered(query, segments[seg], after, backward).limit(want - len(found))
         found += [(seg, case, name) for case, name in session.execute(query).all()]

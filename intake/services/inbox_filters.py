@@ -7,7 +7,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, exists
+from sqlalchemy import ColumnElement, exists, func, select
+from sqlalchemy.orm import Session
 
 from intake.models import Case
 from intake.models.label import CaseLabel
@@ -24,6 +25,9 @@ from intake.vocab import (
 
 LABEL_SEP = ":"
 MAX_ASSIGNEE_CHARS = 36
+# Up to this many labelled cases, start from the label index and sort them; above it,
+# walk the inbox order and test each case (EXISTS): each plan is bounded where it is used.
+FEW_LABELLED = 2000
 
 
 def label_groups() -> list[tuple[str, Any, list[tuple[str, Any]]]]:
@@ -73,8 +77,9 @@ class InboxFilter:
                   "sort": "" if self.sort == DEFAULT_SORT else self.sort}
         return {k: v for k, v in values.items() if v}
 
-    def clauses(self, staff_id: str) -> list[ColumnElement[bool]]:
-        """SQL conditions; the label is an EXISTS on the (case, vocabulary, code) unique index."""
+    def clauses(self, staff_id: str, few_labelled: bool = False) -> list[ColumnElement[bool]]:
+        """SQL conditions; a label is an indexed IN over case_labels when few cases carry it,
+        else an EXISTS on the (case, vocabulary, code) unique index per walked case."""
         found: list[ColumnElement[bool]] = []
         if self.status:
             found.append(Case.status == self.status)
@@ -87,7 +92,21 @@ class InboxFilter:
                 staff_id if self.assignee == "me" else self.assignee))
         if self.label:
             vocabulary, code = self.label
-            found.append(exists().where(CaseLabel.case_id == Case.id,
-                                        CaseLabel.vocabulary == vocabulary,
-                                        CaseLabel.code == code))
+            if few_labelled:
+                found.append(Case.id.in_(select(CaseLabel.case_id).where(
+                    CaseLabel.vocabulary == vocabulary, CaseLabel.code == code)))
+            else:
+                found.append(exists().where(CaseLabel.case_id == Case.id,
+                                            CaseLabel.vocabulary == vocabulary,
+                                            CaseLabel.code == code))
         return found
+
+    def few_labelled(self, session: Session) -> bool:
+        """Whether the label filter matches few cases (a count over its index, capped)."""
+        if not self.label:
+            return False
+        vocabulary, code = self.label
+        capped = (select(CaseLabel.id).where(CaseLabel.vocabulary == vocabulary,
+                                             CaseLabel.code == code)
+                  .limit(FEW_LABELLED + 1).subquery())
+        return (session.scalar(select(func.count()).select_from(capped)) or 0) <= FEW_LABELLED
