@@ -8,6 +8,7 @@ from intake.crypto.envelope import (
     open_sealed,
     seal,
     unwrap_data_key,
+    unwrap_data_keys,
     wrap_data_key,
 )
 from intake.crypto.errors import DecryptionError
@@ -100,6 +101,7 @@ __all__ = [
     "seal_secret",
     "stream_associated_data",
     "unwrap_data_key",
+    "unwrap_data_keys",
     "unwrap_for_session",
     "unwrap_private_key",
     "verify_passphrase",
