@@ -137,7 +137,11 @@ def copy_baseline(workdir: Path, size: int) -> float:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--size-mb", type=int, default=1024)
+    parser.add_argument("--quick", action="store_true",
+                        help="256 MiB instead of the size given (make bench)")
     args = parser.parse_args()
+    if args.quick:
+        args.size_mb = min(args.size_mb, 256)
     size = args.size_mb * 1024 * 1024
     bin_dir = Path(sys.executable).parent
     with tempfile.TemporaryDirectory(prefix="intake-bench-", dir=ROOT) as tmp:

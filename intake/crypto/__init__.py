@@ -8,6 +8,7 @@ from intake.crypto.envelope import (
     open_sealed,
     seal,
     unwrap_data_key,
+    unwrap_data_keys,
     wrap_data_key,
 )
 from intake.crypto.errors import DecryptionError
@@ -28,6 +29,8 @@ from intake.crypto.keys import (
 from intake.crypto.params import RECEIPT_DEFAULT, STAFF_DEFAULT, TEST_FAST, Argon2Params
 from intake.crypto.passphrase import (
     derive_kek,
+    hash_needs_rehash,
+    hash_params,
     hash_passphrase,
     unwrap_private_key,
     verify_passphrase,
@@ -79,6 +82,8 @@ __all__ = [
     "fingerprint",
     "generate_code",
     "generate_keypair",
+    "hash_needs_rehash",
+    "hash_params",
     "hash_passphrase",
     "import_private_pem",
     "import_public_pem",
@@ -96,6 +101,7 @@ __all__ = [
     "seal_secret",
     "stream_associated_data",
     "unwrap_data_key",
+    "unwrap_data_keys",
     "unwrap_for_session",
     "unwrap_private_key",
     "verify_passphrase",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import unicodedata
 
-from argon2 import PasswordHasher, Type
-from argon2.exceptions import Argon2Error
+from argon2 import PasswordHasher, Type, extract_parameters
+from argon2.exceptions import Argon2Error, InvalidHashError
 from argon2.low_level import hash_secret_raw
 
 from intake.crypto._common import KEY_LEN
@@ -24,9 +24,8 @@ def _normalize(passphrase: str) -> bytes:
     return unicodedata.normalize("NFC", passphrase).encode("utf-8")
 
 
-def hash_passphrase(passphrase: str, params: Argon2Params) -> str:
-    """An encoded Argon2id hash (salt and costs included) for login verification."""
-    hasher = PasswordHasher(
+def _hasher(params: Argon2Params) -> PasswordHasher:
+    return PasswordHasher(
         time_cost=params.time_cost,
         memory_cost=params.memory_cost_kib,
         parallelism=params.parallelism,
@@ -34,7 +33,30 @@ def hash_passphrase(passphrase: str, params: Argon2Params) -> str:
         salt_len=16,
         type=Type.ID,
     )
-    return hasher.hash(_normalize(passphrase))
+
+
+def hash_passphrase(passphrase: str, params: Argon2Params) -> str:
+    """An encoded Argon2id hash (salt and costs included) for login verification."""
+    return _hasher(params).hash(_normalize(passphrase))
+
+
+def hash_needs_rehash(encoded: str, params: Argon2Params) -> bool:
+    """True when the encoded hash was not made with `params` (or cannot be read)."""
+    try:
+        return _hasher(params).check_needs_rehash(encoded)
+    except (InvalidHashError, ValueError):
+        return True
+
+
+def hash_params(encoded: str) -> Argon2Params | None:
+    """The Argon2id costs an encoded hash carries; None if it is not a readable Argon2id hash."""
+    if not encoded.startswith(_ARGON2ID_PREFIX):
+        return None
+    try:
+        found = extract_parameters(encoded)
+        return Argon2Params(found.time_cost, found.memory_cost, found.parallelism)
+    except (InvalidHashError, ValueError):
+        return None
 
 
 def verify_passphrase(encoded: str, passphrase: str) -> bool:

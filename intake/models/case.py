@@ -26,13 +26,21 @@ class Case(Base):
     """Triage state; `urgent` and `consent_stats` are the only reporter answers kept in clear."""
 
     __tablename__ = "cases"
-    __table_args__ = (Index("ix_cases_stats", "status", "consent_stats", "id"),)  # statistics
+    __table_args__ = (
+        Index("ix_cases_stats", "status", "consent_stats", "id"),  # statistics
+        # The inbox orders (services/inbox_order.py): urgent segment / priority filter, rest.
+        Index("ix_cases_priority_received", "priority", "received_at", "id"),
+        Index("ix_cases_received", "received_at", "id"),
+        Index("ix_cases_priority_due", "priority", "ack_due", "response_due", "id"),
+        Index("ix_cases_due", "ack_due", "response_due", "id"),
+        Index("ix_cases_response_due", "response_due"),  # finds the undated rest at once
+    )
 
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     reference: Mapped[str] = mapped_column(String(16), unique=True)
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=hour_floor, index=True)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=hour_floor)
     status: Mapped[str] = mapped_column(String(16), default="new", index=True)
-    priority: Mapped[str] = mapped_column(String(16), default="normal", index=True)
+    priority: Mapped[str] = mapped_column(String(16), default="normal")
     assignee_id: Mapped[str | None] = mapped_column(
         ForeignKey("staff.id", ondelete="SET NULL"), index=True
     )

@@ -26,6 +26,11 @@ class Staff(Base):
     kek_salt: Mapped[bytes | None] = mapped_column(LargeBinary(32))
     public_key: Mapped[bytes | None] = mapped_column(LargeBinary)
     wrapped_private_key: Mapped[bytes | None] = mapped_column(LargeBinary)
+    # Argon2id costs the KEK of wrapped_private_key was derived with, so changing the
+    # settings never locks anyone out; NULL on rows wrapped before revision 0008.
+    kek_time_cost: Mapped[int | None] = mapped_column(Integer)
+    kek_memory_kib: Mapped[int | None] = mapped_column(Integer)
+    kek_parallelism: Mapped[int | None] = mapped_column(Integer)
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)

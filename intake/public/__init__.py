@@ -26,7 +26,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         from intake.public import transparency
 
         app.register_blueprint(transparency.bp)
-    app.register_error_handler(CSRFError, views.csrf_failed)
+    app.register_error_handler(CSRFError, receipt.csrf_failed)  # report form: views
     app.register_error_handler(429, views.rate_limited)
     ratelimit.install(app, settings)  # last: limits the endpoints registered above
     return app

@@ -5,11 +5,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-from flask import request
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from flask_wtf.form import _Auto
-from werkzeug.datastructures import CombinedMultiDict, MultiDict
 from wtforms import (
     BooleanField,
     DateField,
@@ -25,6 +22,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 
 from intake import vocab
 from intake.public.file_fields import FileFields
+from intake.public.form_body import FormBodyOnly
 
 MONTHS = [
     ("", _l("Month")), ("1", _l("January")), ("2", _l("February")), ("3", _l("March")),
@@ -46,7 +44,7 @@ def _not_future(_form: Any, field: Any) -> None:
         raise ValidationError(_l("The date cannot be in the future."))
 
 
-class ReportForm(FlaskForm, FileFields):
+class ReportForm(FormBodyOnly, FlaskForm, FileFields):
     """Everything a defender may tell us; only 'what happened' is required."""
 
     what = TextAreaField(
@@ -85,25 +83,6 @@ class ReportForm(FlaskForm, FileFields):
         default="no",
         description=_l("Only numbers are published, never details. Small numbers are hidden."),
     )
-
-    class Meta:
-        """Read only real form bodies, and file parts only for file fields: Flask-WTF would
-        parse a JSON body (a non-object made a 500) and hand a file part named like a text
-        field to its validators (another 500). Both were found by bench/fuzz.py."""
-
-        def wrap_formdata(self, form: Any, formdata: Any) -> Any:
-            if formdata is not _Auto:
-                return super().wrap_formdata(form, formdata)  # type: ignore[misc]
-            if request.is_json:
-                return None
-            wrapped = super().wrap_formdata(form, formdata)  # type: ignore[misc]
-            if not request.files:
-                return wrapped
-            file_fields = {name for name, field in form._fields.items()
-                           if field.type in ("FileField", "MultipleFileField")}
-            files = MultiDict([(k, v) for k, v in request.files.items(multi=True)
-                               if k in file_fields])
-            return CombinedMultiDict((files, request.form))
 
     def __init__(self, *args: Any, regions: tuple[str, ...] = (), **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

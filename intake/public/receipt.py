@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template
+from flask import current_app, render_template, request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 
+from intake.public import views
 from intake.public.receipt_forms import FollowupForm, ReceiptForm
 from intake.public.throttle import allow_receipt_attempt
 from intake.public.uploads import request_uploads
@@ -42,11 +44,12 @@ def _throttled(form: ReceiptForm) -> tuple[str, int]:
         "Too many attempts. Please wait a while and try again.")), 429
 
 
-def _case_page(view: ReceiptView, form: FollowupForm, status: int = 200,
+def _case_page(view: ReceiptView | None, form: FollowupForm, status: int = 200,
                problem: str | None = None, sent: list[PreparedFile] | None = None
                ) -> tuple[str, int]:
     return render_template(
-        "public/receipt_case.html", view=view, status_words=STATUS_WORDS.get(view.status, ""),
+        "public/receipt_case.html", view=view,
+        status_words=STATUS_WORDS.get(view.status, "") if view else "",
         form=form, problem=problem, confirmed=sent is not None,
         files=sent or []), status
 
@@ -72,31 +75,71 @@ def receipt_post() -> tuple[str, int]:
     return _case_page(view, FollowupForm(formdata=None, code=form.code.data))
 
 
+def _typed_text_kept(form: FollowupForm, status: int, problem: str) -> tuple[str, int]:
+    """The follow-up form with what was typed, without deriving the code again (429, 503)."""
+    return _case_page(None, form, status, problem)
+
+
+def _unsaved(form: FollowupForm) -> tuple[str, int]:
+    return _typed_text_kept(form, 503, _(
+        "Your information could not be saved because of a problem on our side. Nothing was "
+        "stored. Your text is still below: please try again in a few minutes."))
+
+
+def _followup_throttled(form: FollowupForm) -> tuple[str, int]:
+    return _typed_text_kept(form, 429, _(
+        "Too many attempts, so this was not sent. Your text is still below: please wait a "
+        "while and send it again."))
+
+
+def _form_again(form: FollowupForm, problem: str) -> tuple[str, int]:
+    """The case page again with the typed text (one derivation); a wrong code gets the
+    generic answer."""
+    db = db_session()
+    try:
+        view = open_receipt(db, settings_of(current_app), form.code.data or "")
+    except SQLAlchemyError:
+        db.rollback()
+        return _unsaved(form)
+    if view is None:
+        return _wrong_code(ReceiptForm(formdata=None, code=form.code.data))
+    return _case_page(view, form, 400, problem)
+
+
 @bp.post("/receipt/followup")
 def followup() -> tuple[str, int]:
     """Add information and files to the case the code opens; keep the text on any refusal."""
     form = FollowupForm()
-    code_form = ReceiptForm(formdata=None, code=form.code.data)
     if not allow_receipt_attempt():
-        return _throttled(code_form)
-    db = db_session()
-    cfg = settings_of(current_app)
+        return _followup_throttled(form)
     if not form.validate():
-        view = open_receipt(db, cfg, form.code.data or "")
-        if view is None:
-            return _wrong_code(code_form)
-        return _case_page(view, form, 400, _("Please correct the marked fields."))
+        return _form_again(form, _("Please correct the marked fields."))
+    db = db_session()
     try:
-        done = add_followup(db, cfg, form.code.data or "", form.text.data or "",
+        done = add_followup(db, settings_of(current_app), form.code.data or "",
+                            form.text.data or "",
                             FileBatch(request_uploads(), form.remove_metadata()))
     except FollowupRefused as refused:
         return _case_page(refused.view, form, 400, str(refused))
     except (NotAccepting, SQLAlchemyError):
         db.rollback()
-        return render_template("error.html", code=503, message=_(
-            "Your information could not be saved because of a problem on our side. "
-            "Please try again in a few minutes.")), 503
+        current_app.logger.error("follow-up could not be stored")
+        return _unsaved(form)
     if done is None:
-        return _wrong_code(code_form)
+        return _wrong_code(ReceiptForm(formdata=None, code=form.code.data))
     return _case_page(done.view, FollowupForm(formdata=None, code=form.code.data),
                       sent=done.files)
+
+
+def csrf_failed(error: CSRFError) -> tuple[str, int]:
+    """A missing or stale token on a follow-up gives the case page back with the text kept;
+    other endpoints are handled by the report form's handler."""
+    if request.endpoint != "public.followup":
+        return views.csrf_failed(error)
+    form = FollowupForm()
+    if not allow_receipt_attempt():  # the same guess budget as a sent follow-up
+        return _followup_throttled(form)
+    form.validate()  # also mark other problems (e.g. too long) in the same answer
+    return _form_again(form, _(
+        "Your session expired before you sent this. Nothing was sent: please check your "
+        "text below and send it again. If you chose files, please choose them again."))

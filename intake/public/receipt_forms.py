@@ -8,6 +8,7 @@ from wtforms import HiddenField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
 from intake.public.file_fields import FileFields
+from intake.public.form_body import FormBodyOnly
 
 
 class ReceiptForm(FlaskForm):
@@ -21,7 +22,7 @@ class ReceiptForm(FlaskForm):
     )
 
 
-class FollowupForm(FlaskForm, FileFields):
+class FollowupForm(FormBodyOnly, FlaskForm, FileFields):
     """More information for the case; the code travels in a hidden field, never a cookie."""
 
     code = HiddenField(validators=[DataRequired()])

@@ -114,18 +114,21 @@ def enrol() -> tuple[str, int] | WerkzeugResponse:
 
 
 def _finish(form: CodeForm, template: str, **extra: object) -> tuple[str, int] | WerkzeugResponse:
-    staff, row = current_staff(), current_session()
+    """Check the code; on success the browser gets a new session id and key."""
+    staff, row, half = current_staff(), current_session(), cookie_half()
     db = db_session()
-    ok = login_service.check_totp(db, settings_of(current_app), staff, row,
-                                  form.code.data or "")
-    if not ok:
+    fresh = None if half is None else login_service.complete_sign_in(
+        db, settings_of(current_app), staff, row, half, form.code.data or "")
+    if fresh is None:
         record(db, staff, "login.failed_2fa")
         db.commit()
         return render_template(template, form=form, problem=_(
             "That code was not accepted. Wait for a new code and try again."), **extra), 401
     record(db, staff, "login")
     db.commit()
-    return redirect(_safe_next(cookie.pop("next", None)))
+    target = _safe_next(cookie.pop("next", None))
+    store_cookie_half(fresh)
+    return redirect(target)
 
 
 @bp.get("/enrol/qr.svg")

@@ -14,6 +14,7 @@ from intake.review.access import current_private_key, current_staff, roles
 from intake.services import triage as tr
 from intake.services.cases import read_case
 from intake.services.inbox import InboxFilter, inbox_page
+from intake.services.inbox_filters import label_groups
 from intake.vocab import (
     ACT_TYPES,
     PERPETRATORS,
@@ -31,23 +32,17 @@ bp = Blueprint("cases", __name__)
 @roles("admin", "reviewer")
 def inbox() -> tuple[str, int]:
     """One page of cases, urgent first, excerpts decrypted with the viewer's key."""
+    filters = InboxFilter.from_args(request.args)
     try:
         page = inbox_page(db_session(), current_staff().id, current_private_key(),
-                          request.args.get("after"), filters=_filters())
+                          request.args.get("after"), filters=filters,
+                          before=request.args.get("before"))
     except ValueError:
         return render_template("error.html", code=400, message=_(
             "This page link is not valid. Please start again from the first page.")), 400
     return render_template("review/inbox.html", page=page, statuses=STATUS_LABELS,
-                           priorities=PRIORITY_LABELS), 200
-
-
-def _filters() -> InboxFilter:
-    """Read the GET filter form; unknown values are ignored rather than failing."""
-    status = request.args.get("status", "")
-    priority = request.args.get("priority", "")
-    return InboxFilter(status=status if status in STATUS_LABELS else "",
-                       priority=priority if priority in PRIORITY_LABELS else "",
-                       assignee=request.args.get("assignee", "")[:36])
+                           priorities=PRIORITY_LABELS, label_groups=label_groups(),
+                           filters=filters, keep=filters.query_args()), 200
 
 
 @bp.get("/cases/<reference>")

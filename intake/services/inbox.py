@@ -1,21 +1,24 @@
-"""The inbox query: urgent cases first, keyset pagination so deep pages cost what page one does."""
+"""The inbox: one page of cases in keyset order, excerpts decrypted for that page only."""
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.crypto import DecryptionError
 from intake.models import Case, Item, Staff
-from intake.services.reading import NoAccess, open_item
+from intake.services.inbox_filters import InboxFilter
+from intake.services.inbox_order import SORTS, Cursor, encode_cursor, ordered, parse_cursor
+from intake.services.reading import open_items
 
 PAGE_SIZE = 50
 EXCERPT_CHARS = 120
-SEGMENTS = (Case.priority == "urgent", Case.priority != "urgent")
+
+__all__ = ["EXCERPT_CHARS", "PAGE_SIZE", "InboxFilter", "InboxPage", "InboxRow", "inbox_page"]
 
 
 @dataclass(frozen=True)
@@ -35,86 +38,101 @@ class InboxRow:
 
 @dataclass(frozen=True)
 class InboxPage:
-    """A page of rows and the opaque cursor of the next page, if any."""
+    """A page of rows and the opaque cursors of its neighbours, if any."""
 
     rows: list[InboxRow]
     next_cursor: str | None
+    prev_cursor: str | None = None
+    at_start: bool = True
 
 
-def parse_cursor(raw: str | None) -> tuple[int, datetime, str] | None:
-    """Cursor = segment, received time, id of the last row shown; ValueError if malformed."""
-    if not raw:
-        return None
-    seg, when, case_id = raw.split("~", 2)
-    return int(seg) % len(SEGMENTS), datetime.fromisoformat(when), case_id
+Found = list[tuple[int, Case, str | None]]
 
 
-@dataclass(frozen=True)
-class InboxFilter:
-    """Plain GET filters; empty strings mean "any"; assignee may be "me" or "unassigned"."""
-
-    status: str = ""
-    priority: str = ""
-    assignee: str = ""
-
-
-def _segment_rows(session: Session, seg: int, after: tuple[datetime, str] | None,
-                  limit: int, filters: InboxFilter, staff_id: str) -> list[tuple[Case, str | None]]:
-    query = (select(Case, Staff.username).outerjoin(Staff, Staff.id == Case.assignee_id)
-             .where(SEGMENTS[seg]))
-    if filters.status:
-        query = query.where(Case.status == filters.status)
-    if filters.priority:
-        query = query.where(Case.priority == filters.priority)
-    if filters.assignee == "unassigned":
-        query = query.where(Case.assignee_id.is_(None))
-    elif filters.assignee:
-        query = query.where(Case.assignee_id == (
-            staff_id if filters.assignee == "me" else filters.assignee))
-    if after is not None:
-        when, case_id = after
-        query = query.where(or_(Case.received_at < when,
-                                and_(Case.received_at == when, Case.id < case_id)))
-    query = query.order_by(Case.received_at.desc(), Case.id.desc()).limit(limit)
-    return [(c, name) for c, name in session.execute(query).all()]
+def _walk(session: Session, filters: InboxFilter, staff_id: str, start: Cursor | None,
+          backward: bool, want: int) -> Found:
+    """Up to `want` rows from `start` on, crossing segments (one indexed query each)."""
+    segments = SORTS[filters.sort]
+    first = start.segment if start else 0
+    order = range(first, -1, -1) if backward else range(first, len(segments))
+    found: Found = []
+    clauses = filters.clauses(staff_id, filters.few_labelled(session))
+    for seg in order:
+        query = (select(Case, Staff.username).outerjoin(Staff, Staff.id == Case.assignee_id)
+                 .where(*clauses))
+        after = start.values if start is not None and seg == first else None
+        query = ordered(query, segments[seg], after, backward).limit(want - len(found))
+        found += [(seg, case, name) for case, name in session.execute(query).all()]
+        if len(found) >= want:
+            break
+    return found
 
 
-def _excerpt(session: Session, case: Case, staff_id: str, private_key: bytes) -> str | None:
-    item = session.scalars(select(Item).where(Item.case_id == case.id, Item.kind == "report")
-                           .limit(1)).first()
-    if item is None:
+def _excerpts(session: Session, cases: list[Case], staff_id: str,
+              private_key: bytes) -> dict[str, str | None]:
+    """Each case's report excerpt in two queries and one key load; None means no access."""
+    if not cases:
+        return {}
+    reports: dict[str, Item] = {}
+    for item in session.scalars(select(Item).where(
+            Item.case_id.in_([c.id for c in cases]), Item.kind == "report")
+            .order_by(Item.created_at, Item.id)):
+        reports.setdefault(item.case_id, item)
+    opened = open_items(session, list(reports.values()), private_key, staff_id=staff_id)
+    excerpts: dict[str, str | None] = {}
+    for case_id, item in reports.items():
+        excerpts[case_id] = _excerpt_of(opened.get(item.id))
+    return excerpts
+
+
+def _excerpt_of(content: bytes | None) -> str | None:
+    if content is None:
         return None
     try:
-        what = str(json.loads(open_item(session, item, private_key, staff_id=staff_id))
-                   .get("what", ""))
-    except (NoAccess, DecryptionError, ValueError):
+        answers: Any = json.loads(content)
+        what = str(answers.get("what", ""))
+    except (ValueError, AttributeError):
         return None
     return what if len(what) <= EXCERPT_CHARS else what[:EXCERPT_CHARS] + "…"
 
 
-def inbox_page(session: Session, staff_id: str, private_key: bytes,
-               cursor: str | None = None, today: date | None = None,
-               filters: InboxFilter | None = None) -> InboxPage:
-    """Urgent first, then the rest, each newest first; None excerpt means no access."""
-    filters = filters or InboxFilter()
-    start = parse_cursor(cursor)
-    seg0 = start[0] if start else 0
-    found: list[tuple[int, Case, str | None]] = []
-    for seg in range(seg0, len(SEGMENTS)):
-        after = (start[1], start[2]) if start and seg == seg0 else None
-        found += [(seg, c, n) for c, n in
-                  _segment_rows(session, seg, after, PAGE_SIZE + 1 - len(found),
-                                              filters, staff_id)]
-        if len(found) > PAGE_SIZE:
-            break
-    today = today or date.today()
-    shown = found[:PAGE_SIZE]
-    rows = [InboxRow(c.reference, c.received_at, c.status, c.priority, n, c.ack_due,
+def _rows(session: Session, shown: Found, staff_id: str, private_key: bytes,
+          today: date) -> list[InboxRow]:
+    excerpts = _excerpts(session, [c for _s, c, _n in shown], staff_id, private_key)
+    return [InboxRow(c.reference, c.received_at, c.status, c.priority, n, c.ack_due,
                      c.response_due,
                      c.acknowledged_at is None and c.ack_due is not None and c.ack_due < today,
-                     _excerpt(session, c, staff_id, private_key)) for _s, c, n in shown]
+                     excerpts.get(c.id)) for _s, c, n in shown]
+
+
+def inbox_page(session: Session, staff_id: str, private_key: bytes,
+               cursor: str | None = None, today: date | None = None,
+               filters: InboxFilter | None = None, before: str | None = None) -> InboxPage:
+    """The page after `cursor` (or before `before`); ValueError for a malformed cursor.
+
+    A "previous" walk that finds a page or less before its cursor shows the first page,
+    so paging back always lands on the same rows paging forward showed.
+    """
+    filters = filters or InboxFilter()
+    sort = filters.sort
+    today = today or date.today()
+    start = parse_cursor(cursor, sort)
+    back = parse_cursor(before, sort) if start is None else None
+    if back is not None:
+        found = _walk(session, filters, staff_id, back, True, PAGE_SIZE + 1)
+        if len(found) > PAGE_SIZE:
+            shown = found[:PAGE_SIZE][::-1]
+            return InboxPage(_rows(session, shown, staff_id, private_key, today),
+                             next_cursor=encode_cursor(shown[-1][0], sort, shown[-1][1]),
+                             prev_cursor=encode_cursor(shown[0][0], sort, shown[0][1]),
+                             at_start=False)
+    found = _walk(session, filters, staff_id, start, False, PAGE_SIZE + 1)
+    shown = found[:PAGE_SIZE]
     next_cursor = None
     if len(found) > PAGE_SIZE:
-        seg, last, _n = shown[-1]
-        next_cursor = f"{seg}~{last.received_at.isoformat()}~{last.id}"
-    return InboxPage(rows, next_cursor)
+        next_cursor = encode_cursor(shown[-1][0], sort, shown[-1][1])
+    prev_cursor = None
+    if start is not None and shown:
+        prev_cursor = encode_cursor(shown[0][0], sort, shown[0][1])
+    return InboxPage(_rows(session, shown, staff_id, private_key, today), next_cursor,
+                     prev_cursor, at_start=start is None)

@@ -10,12 +10,14 @@ import pyotp
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from intake.crypto import hash_passphrase, verify_passphrase
+from intake.crypto import DecryptionError, hash_passphrase, verify_passphrase
 from intake.models import LoginFailure, Staff, StaffSession, utcnow
+from intake.services.audit import record
 from intake.services.kdf_gate import kdf_slot
+from intake.services.kdf_params import staff_params, upgrade_credentials
 from intake.services.reading import unlock_private_key
-from intake.services.sessions import CookieHalf, mark_second_factor, start_session
-from intake.services.staff import staff_params, totp_secret
+from intake.services.sessions import CookieHalf, mark_second_factor, reissue, start_session
+from intake.services.staff import totp_secret
 from intake.settings import Settings
 
 BASE_LOCK = timedelta(minutes=5)
@@ -76,9 +78,15 @@ def check_passphrase(
             else _dummy_hash(settings)
         good = verify_passphrase(encoded, passphrase)
         unlock = staff is not None and usable and good and not is_locked(staff)
-        private = (unlock_private_key(settings, staff, passphrase)
-                   if unlock and staff is not None and staff.wrapped_private_key is not None
-                   else None)
+        private, upgraded = None, None
+        if unlock and staff is not None:
+            try:
+                private = (unlock_private_key(settings, staff, passphrase)
+                           if staff.wrapped_private_key is not None else None)
+            except DecryptionError:  # a damaged wrap: refuse the sign-in, never a 500
+                session.rollback()
+                return LoginResult()
+            upgraded = upgrade_credentials(settings, staff, passphrase, private)
     if staff is None or not usable:
         return LoginResult()
     if not good or is_locked(staff):
@@ -86,6 +94,10 @@ def check_passphrase(
             record_failure(session, settings, staff)
         session.commit()
         return LoginResult()
+    if upgraded is not None:
+        record(session, staff, "account.kdf_upgrade", target=staff.username, detail={
+            "time_cost": upgraded.time_cost, "memory_kib": upgraded.memory_cost_kib,
+            "parallelism": upgraded.parallelism})
     # Failures are cleared only after the second factor: clearing them here would let
     # someone who knows the passphrase guess TOTP codes forever by signing in again.
     half = start_session(session, staff, private)
@@ -93,9 +105,9 @@ def check_passphrase(
     return LoginResult(staff, half)
 
 
-def check_totp(session: Session, settings: Settings, staff: Staff, row: StaffSession,
-               code: str, now: float | None = None) -> bool:
-    """Second factor: ±1 step, and a step already used is refused (replay)."""
+def _accept_totp(session: Session, settings: Settings, staff: Staff, code: str,
+                 now: float | None) -> bool:
+    """±1 step, and a step already used is refused (replay); a failure is counted."""
     if is_locked(staff):
         return False
     code = "".join(ch for ch in code if ch.isdigit())
@@ -110,9 +122,35 @@ def check_totp(session: Session, settings: Settings, staff: Staff, row: StaffSes
             staff.totp_enrolled = True
             staff.lock_count = 0
             session.execute(delete(LoginFailure).where(LoginFailure.staff_id == staff.id))
-            mark_second_factor(session, row)
-            session.commit()
             return True
     record_failure(session, settings, staff)
     session.commit()
     return False
+
+
+def check_totp(session: Session, settings: Settings, staff: Staff, row: StaffSession,
+               code: str, now: float | None = None) -> bool:
+    """Second factor for this session row (it keeps its id; see complete_sign_in)."""
+    if not _accept_totp(session, settings, staff, code, now):
+        return False
+    mark_second_factor(session, row)
+    session.commit()
+    return True
+
+
+def complete_sign_in(session: Session, settings: Settings, staff: Staff, row: StaffSession,
+                     half: CookieHalf, code: str, now: float | None = None) -> CookieHalf | None:
+    """Second factor, then a new session id and key (no session fixation); None if refused.
+
+    The pre-2FA id stops working in the same commit that verifies the code.
+    """
+    if not _accept_totp(session, settings, staff, code, now):
+        return None
+    mark_second_factor(session, row)
+    try:
+        fresh = reissue(session, row, half)
+    except DecryptionError:
+        session.rollback()
+        return None
+    session.commit()
+    return fresh

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.crypto import DecryptionError, decrypt_item, derive_kek, unwrap_data_key
+from intake.crypto import (
+    DecryptionError,
+    decrypt_item,
+    derive_kek,
+    unwrap_data_key,
+    unwrap_data_keys,
+)
 from intake.crypto import unwrap_private_key as _unwrap_private_key
 from intake.models import Item, KeyWrap, Staff
-from intake.services.staff import staff_params
+from intake.services.kdf_params import kek_params
 from intake.settings import Settings
 
 
@@ -17,10 +25,11 @@ class NoAccess(PermissionError):
 
 
 def unlock_private_key(settings: Settings, staff: Staff, passphrase: str) -> bytes:
-    """The staff member's private key, unwrapped with their passphrase (raises if wrong)."""
+    """The staff member's private key, unwrapped with their passphrase (raises if wrong), using
+    the Argon2id parameters recorded with the wrap, not the current settings."""
     if staff.wrapped_private_key is None or staff.kek_salt is None:
         raise NoAccess("this account holds no key")
-    kek = derive_kek(passphrase, staff.kek_salt, staff_params(settings))
+    kek = derive_kek(passphrase, staff.kek_salt, kek_params(settings, staff))
     return _unwrap_private_key(staff.wrapped_private_key, kek, staff.id)
 
 
@@ -55,3 +64,30 @@ def open_item(session: Session, item: Item, private_raw: bytes, *,
     key = item_data_key(session, item, private_raw, staff_id=staff_id,
                         recovery_key_id=recovery_key_id)
     return decrypt_item(key, item.id, item.kind, item.ciphertext)
+
+
+def open_items(session: Session, items: Sequence[Item], private_raw: bytes, *,
+               staff_id: str) -> dict[str, bytes | None]:
+    """Decrypt many inline items for one staff reader: one wrap query, one key load.
+
+    Maps each item id to its content, or None where the reader holds no wrap or the
+    item does not decrypt (the caller shows "no access" either way).
+    """
+    inline = [item for item in items if item.ciphertext is not None]
+    wrapped: dict[str, bytes] = {}
+    if inline:
+        wrapped = {item_id: blob for item_id, blob in session.execute(
+            select(KeyWrap.item_id, KeyWrap.wrapped).where(
+                KeyWrap.item_id.in_([item.id for item in inline]),
+                KeyWrap.staff_id == staff_id)).all()}
+    keys = unwrap_data_keys(wrapped, private_raw) if wrapped else {}
+    opened: dict[str, bytes | None] = {item.id: None for item in items}
+    for item in inline:
+        key = keys.get(item.id)
+        if key is None or item.ciphertext is None:
+            continue
+        try:
+            opened[item.id] = decrypt_item(key, item.id, item.kind, item.ciphertext)
+        except DecryptionError:
+            opened[item.id] = None
+    return opened

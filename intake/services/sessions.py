@@ -32,12 +32,32 @@ def _id_hash(session_id: str) -> str:
 
 def start_session(session: Session, staff: Staff, private_raw: bytes | None) -> CookieHalf:
     """Re-wrap the unlocked private key under a fresh session key; store only the wrap."""
+    return _new_row(session, staff.id, private_raw)
+
+
+def _new_row(session: Session, staff_id: str, private_raw: bytes | None,
+             **fields: object) -> CookieHalf:
     session_id = secrets.token_urlsafe(32)
     key = new_session_key()
     id_hash = _id_hash(session_id)
     wrapped = wrap_for_session(private_raw, key, id_hash) if private_raw is not None else None
-    session.add(StaffSession(id_hash=id_hash, staff_id=staff.id, wrapped_private_key=wrapped))
+    session.add(StaffSession(id_hash=id_hash, staff_id=staff_id, wrapped_private_key=wrapped,
+                             **fields))
     return CookieHalf(session_id, key)
+
+
+def reissue(session: Session, row: StaffSession, half: CookieHalf) -> CookieHalf:
+    """A new id and key for a session whose privileges grew (second factor): an id someone
+    planted or saw before sign-in is worthless afterwards. Raises DecryptionError if `half`
+    does not open `row`.
+
+    The absolute timeout still counts from the passphrase step.
+    """
+    private = private_key(row, half) if row.wrapped_private_key is not None else None
+    fresh = _new_row(session, row.staff_id, private, totp_verified=row.totp_verified,
+                     created_at=row.created_at, last_seen_at=utcnow())
+    session.delete(row)
+    return fresh
 
 
 def load_session(session: Session, settings: Settings, session_id: str) -> StaffSession | None:

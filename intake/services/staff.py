@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import secrets
-
 import pyotp
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from intake.crypto import (
-    Argon2Params,
-    derive_kek,
-    generate_keypair,
-    hash_passphrase,
-    open_secret,
-    seal_secret,
-    wrap_private_key,
-)
+from intake.crypto import generate_keypair, open_secret, seal_secret
 from intake.models import READER_ROLES, ROLES, Staff, new_id
+from intake.services.kdf_params import write_credentials
 from intake.settings import Settings
 
 MIN_PASSPHRASE = 12
@@ -28,15 +19,6 @@ ISSUER = "Intake review"
 
 class StaffError(ValueError):
     """A request about staff that cannot be honoured, with a message for the person."""
-
-
-def staff_params(settings: Settings) -> Argon2Params:
-    """Argon2id cost of a staff login, tuned so one login costs 0.3–1 s."""
-    return Argon2Params(
-        settings.staff_kdf_time_cost,
-        settings.staff_kdf_memory_kib,
-        settings.staff_kdf_parallelism,
-    )
 
 
 def _totp_key(settings: Settings) -> bytes:
@@ -65,20 +47,14 @@ def set_passphrase(settings: Settings, staff: Staff, passphrase: str, private_ra
     """Hash the passphrase and wrap the private key under a key derived from it."""
     if len(passphrase) < MIN_PASSPHRASE:
         raise StaffError(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
-    params = staff_params(settings)
-    staff.password_hash = hash_passphrase(passphrase, params)
-    staff.kek_salt = secrets.token_bytes(16)
-    kek = derive_kek(passphrase, staff.kek_salt, params)
-    staff.wrapped_private_key = wrap_private_key(private_raw, kek, staff.id)
+    write_credentials(settings, staff, passphrase, private_raw)
 
 
 def set_analyst_passphrase(settings: Settings, staff: Staff, passphrase: str) -> None:
     """Analysts hold no key pair: only the verification hash changes."""
     if len(passphrase) < MIN_PASSPHRASE:
         raise StaffError(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
-    staff.password_hash = hash_passphrase(passphrase, staff_params(settings))
-    staff.kek_salt = secrets.token_bytes(16)
-    staff.wrapped_private_key = None
+    write_credentials(settings, staff, passphrase, None)
 
 
 def give_credentials(settings: Settings, staff: Staff, passphrase: str) -> None:

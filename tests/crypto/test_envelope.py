@@ -12,6 +12,7 @@ from intake.crypto import (
     open_sealed,
     seal,
     unwrap_data_key,
+    unwrap_data_keys,
     wrap_data_key,
 )
 from tests.crypto.helpers import flipped, truncations
@@ -102,6 +103,21 @@ def test_wrap_round_trip(alice):
     wrapped = wrap_data_key(key, public_raw, "item-1")
     assert wrapped[0] == FORMAT_VERSION
     assert unwrap_data_key(wrapped, private_raw, "item-1") == key
+
+
+def test_batch_unwrap_matches_single_and_isolates_failures(alice, bob):
+    private_raw, public_raw = alice
+    keys = {f"item-{n}": new_data_key() for n in range(3)}
+    wrapped = {i: wrap_data_key(k, public_raw, i) for i, k in keys.items()}
+    wrapped["item-1"] = wrapped["item-1"][:-1] + bytes([wrapped["item-1"][-1] ^ 1])
+    wrapped["moved"] = wrapped["item-0"]  # a wrap copied onto another item's id
+    wrapped["for-bob"] = wrap_data_key(new_data_key(), bob[1], "for-bob")
+    got = unwrap_data_keys(wrapped, private_raw)
+    assert got == {"item-0": keys["item-0"], "item-1": None, "item-2": keys["item-2"],
+                   "moved": None, "for-bob": None}
+    assert got["item-2"] == unwrap_data_key(wrapped["item-2"], private_raw, "item-2")
+    with pytest.raises(DecryptionError):
+        unwrap_data_keys(wrapped, b"short")
 
 
 def test_wrap_every_flipped_byte_fails(alice):

@@ -97,3 +97,17 @@ def test_passphrase_change_rewraps_same_key():
     stored = wrap_private_key(private_raw, old, "s")
     rewrapped = wrap_private_key(unwrap_private_key(stored, old, "s"), new, "s")
     assert unwrap_private_key(rewrapped, new, "s") == private_raw
+
+
+def test_hash_carries_its_parameters_and_says_when_to_rehash():
+    from intake.crypto import hash_needs_rehash, hash_params
+
+    encoded = hash_passphrase(PASS, TEST_FAST)
+    assert hash_params(encoded) == TEST_FAST
+    assert not hash_needs_rehash(encoded, TEST_FAST)
+    for other in (Argon2Params(2, 1024, 1), Argon2Params(1, 2048, 1), Argon2Params(1, 1024, 2)):
+        assert hash_needs_rehash(encoded, other)
+    for junk in ("", "not a hash", "$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaA",
+                 "$argon2id$v=19$m=x,t=1,p=1$AAAA$AAAA"):
+        assert hash_params(junk) is None
+        assert hash_needs_rehash(junk, TEST_FAST)
