@@ -22,7 +22,7 @@ SCRIPTS = [
     ("login_cost.py", "login cost and parallel logins vs the public form"),
     ("inbox.py", "inbox pages with 100,000 cases"),
     ("upload.py", "1 GB streaming upload"),
-    ("stats_export.py", "statistics export of 1,000,000 cases"),
+    ("stats_export.py", "statistics export (1,000,000 cases; 100,000 quick)"),
 ]
 
 

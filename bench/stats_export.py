@@ -1,8 +1,13 @@
 """Benchmark (not a test): 1,000,000 labelled cases, full statistics export, SQLite and PostgreSQL.
 
-Usage: .venv/bin/python bench/stats_export.py [--cases N] [--runs 3] [--pg URL | --no-pg]
-Prints the median of the runs of one full export: the four tables aggregated in the
-database, suppression across tables, CSV and JSON rendered.
+Usage: .venv/bin/python bench/stats_export.py [--quick] [--cases N] [--runs 3]
+       [--changes 200] [--pg URL | --no-pg] [--no-sqlite]
+Per database: loads the cases, fills stats_counts the way an upgrade or `intake stats rebuild`
+does (timed: that is the from-scratch GROUP BY over case_labels), then prints the median of
+the runs of one full export (the four tables aggregated from stats_counts, suppression across
+tables, CSV and JSON rendered) as seconds and as a ratio of the rebuild, and the cost of one
+label change through the triage service against the same change without count upkeep (the
+path before revision 0007), alternated in the same run.
 """
 
 from __future__ import annotations
@@ -25,11 +30,19 @@ from sqlalchemy import create_engine, text
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from sqlalchemy import delete, select  # noqa: E402
+from sqlalchemy.orm import Session  # noqa: E402
+
 from intake import migrate  # noqa: E402
 from intake.db import Database  # noqa: E402
-from intake.settings import load_settings  # noqa: E402
+from intake.models import COUNTED_STATUSES, Case, CaseLabel, Staff  # noqa: E402
+from intake.services.audit import record  # noqa: E402
+from intake.services.staff import create_staff  # noqa: E402
+from intake.services.triage import MULTI, SINGLE, allowed_codes, set_labels  # noqa: E402
+from intake.settings import Settings, load_settings  # noqa: E402
 from intake.stats.exports import to_csv, to_json  # noqa: E402
 from intake.stats.filters import Filters  # noqa: E402
+from intake.stats.recount import rebuild  # noqa: E402
 from intake.stats.service import protected  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
@@ -99,7 +112,12 @@ def _flush_sqlite(cur: object, cases: list, labels: list) -> None:
 
 
 def load_postgres(db: Database, n: int) -> None:
-    """COPY, the fast path PostgreSQL offers."""
+    """COPY, the fast path PostgreSQL offers.
+
+    cases is analysed before the labels go in: the foreign-key checks of the label COPY are
+    planned then, and without statistics the planner may scan ix_cases_stats (status,
+    consent_stats, id) for every label instead of the primary key (seen here: > 35 min).
+    """
     raw = db.engine.raw_connection()
     try:
         cur = raw.cursor()
@@ -108,6 +126,9 @@ def load_postgres(db: Database, n: int) -> None:
             for row, lab in generate(n):
                 case_copy.write_row(row)
                 labels.extend(lab)
+        raw.commit()
+        cur.execute("ANALYZE cases")
+        raw.commit()
         with cur.copy("COPY case_labels (case_id, vocabulary, code) FROM STDIN") as copy:  # type: ignore[attr-defined]
             for label in labels:
                 copy.write_row(label)
@@ -125,23 +146,86 @@ def full_export(db: Database, settings: object) -> int:
         return len(to_csv(payload)) + len(to_json(payload))
 
 
-def measure(label: str, url: str, data_dir: Path, n: int, runs: int, pg: bool) -> float:
-    settings = load_settings(environ={}, data_dir=str(data_dir), database_url=url)
+def old_set_labels(session: Session, staff: Staff, case: Case,
+                   chosen: dict[str, list[str]]) -> None:
+    """The triage label change as it was before revision 0007: no count upkeep (baseline)."""
+    pairs: list[tuple[str, str]] = []
+    for vocabulary in MULTI + SINGLE:
+        codes = [c for c in dict.fromkeys(chosen.get(vocabulary, [])) if c]
+        if any(c not in allowed_codes(vocabulary) for c in codes):
+            raise ValueError("unknown code")
+        pairs += [(vocabulary, c) for c in codes]
+    session.execute(delete(CaseLabel).where(CaseLabel.case_id == case.id))
+    session.add_all(CaseLabel(case_id=case.id, vocabulary=v, code=c) for v, c in pairs)
+    record(session, staff, "case.labels", target=case.reference)
+    session.commit()
+
+
+def random_labels(rng: random.Random) -> dict[str, list[str]]:
+    """A plausible label set, as a reviewer would choose it."""
+    return {"act_type": sorted({rng.choice(ACTS) for _ in range(rng.choice((1, 2, 3)))}),
+            "perpetrator": sorted({rng.choice(PERPS) for _ in range(rng.choice((1, 2)))}),
+            "region": [rng.choice(REGIONS)], "period": [rng.choice(QUARTERS)],
+            "target": [rng.choice(TARGETS)]}
+
+
+def label_changes(db: Database, settings: Settings, changes: int) -> tuple[float, float]:
+    """Median seconds of one label change, old path and new path, alternated on counted cases."""
+    rng = random.Random(8)
+    with db.transaction() as session:
+        staff, _uri = create_staff(session, settings, "bench", "reviewer", "bench passphrase")
+        staff_id = staff.id
+        ids = list(session.scalars(select(Case.id).where(
+            Case.status.in_(COUNTED_STATUSES), Case.consent_stats.is_(True)).limit(changes * 2)))
+    old: list[float] = []
+    new: list[float] = []
+    for n in range(changes * 2):
+        path, times = (old_set_labels, old) if n % 2 else (set_labels, new)
+        chosen = random_labels(rng)
+        session = db.factory()
+        try:
+            start = time.perf_counter()
+            staff_row = session.get(Staff, staff_id)
+            case = session.get(Case, ids[n])
+            assert staff_row is not None and case is not None
+            path(session, staff_row, case, chosen)
+            times.append(time.perf_counter() - start)
+        finally:
+            session.close()
+    return statistics.median(old), statistics.median(new)
+
+
+def measure(label: str, url: str, data_dir: Path, n: int, runs: int, pg: bool,
+            changes: int) -> float:
+    settings = load_settings(environ={}, data_dir=str(data_dir), database_url=url,
+                             staff_kdf_time_cost=1, staff_kdf_memory_kib=1024,
+                             staff_kdf_parallelism=1)
     db = Database(settings)
     migrate.upgrade(url, engine=db.engine)
     start = time.perf_counter()
     (load_postgres if pg else load_sqlite)(db, n)
     load = time.perf_counter() - start
+    start = time.perf_counter()
+    with db.transaction() as session:
+        rows = rebuild(session).rows
+    rebuilt = time.perf_counter() - start
     full_export(db, settings)  # warm the cache once, as a running server would be
     times = []
     for _ in range(runs):
         start = time.perf_counter()
         size = full_export(db, settings)
         times.append(time.perf_counter() - start)
+    old, new = label_changes(db, settings, changes) if changes else (0.0, 0.0)
     db.dispose()
     median = statistics.median(times)
-    print(f"{label}: {n:,} cases loaded in {load:.1f} s; full export median of {runs} runs "
-          f"{median:.3f} s (runs {', '.join(f'{t:.3f}' for t in times)}; {size:,} bytes)")
+    print(f"{label}: {n:,} cases loaded in {load:.1f} s; rebuild of stats_counts "
+          f"(GROUP BY over case_labels) {rebuilt:.3f} s, {rows:,} rows")
+    print(f"{label}: full export median of {runs} runs {median:.3f} s "
+          f"(runs {', '.join(f'{t:.3f}' for t in times)}; {size:,} bytes) "
+          f"= {median / rebuilt:.4f} × the rebuild")
+    if changes:
+        print(f"{label}: one label change, median of {changes} each: without count upkeep "
+              f"{old * 1000:.2f} ms, with it {new * 1000:.2f} ms = {new / old:.2f} × the old path")
     return median
 
 
@@ -149,16 +233,25 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=1_000_000)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--changes", type=int, default=200,
+                        help="label changes timed per path (0: skip)")
     parser.add_argument("--pg", default=os.environ.get("INTAKE_BENCH_PG", PG_DEFAULT))
     parser.add_argument("--no-pg", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
+    parser.add_argument("--quick", action="store_true",
+                        help="`make bench` size: 100,000 cases, 50 label changes")
     args = parser.parse_args()
+    if args.quick:
+        args.cases, args.changes = min(args.cases, 100_000), min(args.changes, 50)
     print(f"machine: {platform.platform()}, {platform.processor() or platform.machine()}, "
           f"{os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC")
     results = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{Path(tmp) / 'bench.db'}"
-        results["sqlite"] = measure("SQLite", url, Path(tmp), args.cases, args.runs, False)
+    if not args.no_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{Path(tmp) / 'bench.db'}"
+            results["sqlite"] = measure("SQLite", url, Path(tmp), args.cases, args.runs,
+                                        False, args.changes)
     if not args.no_pg:
         schema = f"bench_{secrets.token_hex(4)}"
         admin = create_engine(args.pg, isolation_level="AUTOCOMMIT")
@@ -169,7 +262,7 @@ def main() -> None:
             url = f"{args.pg}{sep}options=-csearch_path%3D{schema}"
             with tempfile.TemporaryDirectory() as tmp:
                 results["postgresql"] = measure("PostgreSQL", url, Path(tmp), args.cases,
-                                                args.runs, True)
+                                                args.runs, True, args.changes)
         finally:
             with admin.connect() as conn:
                 conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))

@@ -8,7 +8,8 @@ from pathlib import Path
 import click
 
 from intake.cli.common import database, settings
-from intake.stats import service
+from intake.services import audit
+from intake.stats import recount, service
 from intake.stats.filters import FilterError, parse_filters
 
 
@@ -47,3 +48,18 @@ def register(main: click.Group) -> None:
         else:
             out.write_bytes(result.content)
             click.echo(f"wrote {out}", err=True)
+
+    @stats_group.command("rebuild")
+    def rebuild() -> None:
+        """Recount stats_counts from the coded labels (GROUP BY); reports any drift found."""
+        cfg = settings()
+        db = database(cfg)
+        try:
+            with db.transaction() as session:
+                result = recount.rebuild(session)
+                audit.record(session, None, "stats.rebuild",
+                             detail={"rows": result.rows, "differing": result.differing})
+        finally:
+            db.dispose()
+        click.echo(f"rebuilt {result.rows} counts; {result.differing} differed from the "
+                   "maintained ones")

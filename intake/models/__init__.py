@@ -11,11 +11,12 @@ from intake.models.session import LoginFailure, StaffSession
 from intake.models.site import SiteValue
 from intake.models.staff import READER_ROLES, ROLES, Staff
 from intake.models.stats import PrivacyLedgerEntry, StatsRelease
+from intake.models.stats_count import StatsCount
 
 __all__ = [
     "AuditEvent", "Base", "COUNTED_STATUSES", "Case", "CaseLabel", "ITEM_KINDS", "Item",
     "KeyWrap", "LoginFailure", "PRIORITIES", "PendingNotification", "PrivacyLedgerEntry",
     "READER_ROLES", "REPORTER_KINDS", "ROLES", "RecoveryKey", "STATUSES", "SiteValue", "Staff",
-    "StaffSession", "StatsRelease", "TRANSITIONS", "VOCABULARIES", "hour_floor", "new_id",
-    "utcnow",
+    "StaffSession", "StatsCount", "StatsRelease", "TRANSITIONS", "VOCABULARIES", "hour_floor",
+    "new_id", "utcnow",
 ]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from intake.models import Case, CaseLabel, Item, KeyWrap, utcnow
 from intake.services import audit, site
 from intake.settings import Settings
+from intake.stats.recount import forget_cases
 
 BATCH = 200
 
@@ -90,7 +91,8 @@ def _shred_batch(session: Session, settings: Settings, case_ids: list[str],
 
 
 def _remove_rows(session: Session, case_ids: list[str], counts: PurgeCounts) -> None:
-    """Once the wraps are gone the rest is housekeeping: labels, items, then the cases."""
+    """Once the wraps are gone the rest is housekeeping: counts, labels, items, then cases."""
+    forget_cases(session, case_ids)
     counts.labels += _deleted(session, delete(CaseLabel).where(CaseLabel.case_id.in_(case_ids)))
     counts.items += _deleted(session, delete(Item).where(Item.case_id.in_(case_ids)))
     counts.cases += _deleted(session, delete(Case).where(Case.id.in_(case_ids)))

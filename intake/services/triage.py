@@ -15,6 +15,7 @@ from intake.models.label import CaseLabel
 from intake.services.audit import record
 from intake.services.followups import text_payload
 from intake.services.keyring import Recipient, current_recipients, seal_item
+from intake.stats import counts
 from intake.vocab import label_vocabulary, quarter_codes
 
 MAX_TEXT = 20000
@@ -51,6 +52,7 @@ def period_codes() -> list[str]:
 
 def triage(session: Session, staff: Staff, case: Case, change: TriageChange) -> list[str]:
     """Apply the change after validating all of it; audits the changed field names."""
+    counts.lock(session, case)
     changed: list[str] = []
     if (change.status and change.status != case.status
             and change.status not in TRANSITIONS.get(case.status, ())):
@@ -60,6 +62,7 @@ def triage(session: Session, staff: Staff, case: Case, change: TriageChange) -> 
     if change.assignee_id and change.assignee_id not in {s.id for s in assignable_staff(session)}:
         raise TriageError(_l("The assignee must be an active administrator or reviewer."))
     if change.status and change.status != case.status:
+        _recount_status(session, case, change.status)
         case.status = change.status
         changed.append("status")
         if case.status == "closed":
@@ -80,6 +83,30 @@ def triage(session: Session, staff: Staff, case: Case, change: TriageChange) -> 
     return changed
 
 
+def _recount_status(session: Session, case: Case, status: str) -> None:
+    """A move into or out of the counted statuses adds or removes the case's counts."""
+    if counts.counted(case.status, case.consent_stats) == counts.counted(status,
+                                                                          case.consent_stats):
+        return
+    labels = counts.labels_of(session, case.id)
+    counts.change(session, counts.contribution(case.status, case.consent_stats, labels),
+                  counts.contribution(status, case.consent_stats, labels))
+
+
+def withdraw_consent(session: Session, staff: Staff, case: Case) -> bool:
+    """The reporter asked not to be counted (e.g. in a follow-up); their counts go at once."""
+    counts.lock(session, case)
+    if not case.consent_stats:
+        return False
+    labels = counts.labels_of(session, case.id)
+    counts.change(session, counts.contribution(case.status, True, labels),
+                  counts.contribution(case.status, False, labels))
+    case.consent_stats = False
+    record(session, staff, "case.consent_withdrawn", target=case.reference)
+    session.commit()
+    return True
+
+
 def allowed_codes(vocabulary: str) -> set[str]:
     if vocabulary == "period":
         return set(period_codes())
@@ -97,8 +124,12 @@ def set_labels(session: Session, staff: Staff, case: Case,
         if any(c not in allowed_codes(vocabulary) for c in codes):
             raise TriageError(_l("Unknown label code."))
         pairs += [(vocabulary, c) for c in codes]
-    session.execute(delete(CaseLabel).where(CaseLabel.case_id == case.id))
+    counts.lock(session, case)
+    old = [(v, c) for v, c in session.execute(delete(CaseLabel).where(
+        CaseLabel.case_id == case.id).returning(CaseLabel.vocabulary, CaseLabel.code))]
     session.add_all(CaseLabel(case_id=case.id, vocabulary=v, code=c) for v, c in pairs)
+    counts.change(session, counts.contribution(case.status, case.consent_stats, old),
+                  counts.contribution(case.status, case.consent_stats, pairs))
     record(session, staff, "case.labels", target=case.reference)
     session.commit()
 

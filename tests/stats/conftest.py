@@ -1,4 +1,4 @@
-"""Labelled cases inserted directly (the triage UI is another feature's job)."""
+"""Labelled cases inserted directly, with their counts added as the triage service would."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 
 from intake.models import Case, CaseLabel
+from intake.stats import counts
 
 
 def add_case(session: Any, *, status: str = "verified", consent: bool = True,
@@ -24,6 +25,7 @@ def add_case(session: Any, *, status: str = "verified", consent: bool = True,
     labels += [(v, c) for v, c in (("region", region), ("period", period), ("target", target))
                if c]
     session.add_all(CaseLabel(case_id=case.id, vocabulary=v, code=c) for v, c in labels)
+    counts.apply(session, counts.contribution(status, consent, labels))
     return case
 
 

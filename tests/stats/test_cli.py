@@ -6,10 +6,11 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from intake.cli import main
-from intake.models import AuditEvent, PrivacyLedgerEntry
+from intake.models import AuditEvent, PrivacyLedgerEntry, StatsCount
+from intake.stats import recount
 from tests.stats import checker
 
 
@@ -56,3 +57,20 @@ def test_bad_options_are_refused_cleanly(cli_env):
     assert cli_env.invoke(main, ["stats", "export", "--format", "exe"]).exit_code == 2
     assert cli_env.invoke(main, ["stats", "export", "--format", "csv",
                                  "--epsilon", "-1"]).exit_code == 2
+
+
+def test_rebuild_recounts_and_is_audited(cli_env, session, make_case):
+    make_case(6)
+    make_case(3, acts=("raid",), status="new")
+    expected = recount.from_scratch(session)
+    session.execute(delete(StatsCount))
+    session.commit()
+    result = cli_env.invoke(main, ["stats", "rebuild"])
+    assert result.exit_code == 0, result.output
+    assert f"rebuilt {len(expected)} counts; {len(expected)} differed" in result.output
+    session.expire_all()
+    assert recount.maintained(session) == expected
+    event = session.scalars(select(AuditEvent)).one()
+    assert event.action == "stats.rebuild" and '"differing": 3' in event.detail
+    again = cli_env.invoke(main, ["stats", "rebuild"])
+    assert "0 differed" in again.output

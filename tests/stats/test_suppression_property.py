@@ -10,7 +10,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from sqlalchemy import delete
 
-from intake.models import Case, StatsRelease
+from intake.models import Case, StatsCount, StatsRelease
 from intake.stats.compute import NOTE
 from intake.stats.exports import to_csv, to_json
 from intake.stats.publish import protect_tables
@@ -99,6 +99,7 @@ def test_every_output_of_the_app_is_safe(cases: list[tuple[dict[str, Any], int]]
 
     session.execute(delete(StatsRelease))
     session.execute(delete(Case))
+    session.execute(delete(StatsCount))
     for fields, n in cases:
         for _ in range(n):
             add_case(session, **fields)
