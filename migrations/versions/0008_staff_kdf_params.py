@@ -1,7 +1,7 @@
 """staff: Argon2id parameters of each wrapped private key
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 Rows wrapped before this revision keep NULL: their KEK used the same parameters as their
 passphrase hash, which carries them (intake.services.kdf_params.kek_params), and the next
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 
 revision = '0008'
-down_revision = '0006'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 
