@@ -73,11 +73,17 @@ def with_logins(public: str, review: str, names: list[str],
     """The form load while waves of 10 simultaneous logins run for the whole window."""
     stop = threading.Event()
     latencies: list[float] = []
+    failures: list[str] = []
     lock = threading.Lock()
 
     def staff(n: int) -> None:
         while not stop.is_set():
-            spent = login_step(review, names[n % len(names)])
+            try:
+                spent = login_step(review, names[n % len(names)])
+            except RuntimeError as exc:
+                with lock:
+                    failures.append(str(exc))
+                return
             with lock:
                 latencies.append(spent)
 
@@ -91,6 +97,9 @@ def with_logins(public: str, review: str, names: list[str],
         stop.set()
         for thread in threads:
             thread.join()
+    if failures:
+        # A wave with failed logins is not the load it claims to be: no figure from it.
+        raise SystemExit(f"   FAILED: {len(failures)} logins failed, first: {failures[0]}")
     return result, latencies
 
 
@@ -117,7 +126,9 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
           f"{params.parallelism} lane(s) CPU time is the wall time on an idle core, the wall "
           "figure adds the neighbours' load)")
     figures = {"login_s": wall, "login_cpu_s": cpu}
-    with instance("sqlite") as inst:
+    # Every benchmark login comes from one address: lift the per-address login limit
+    # (30/hour by default) or the limiter, not the login, is what gets measured.
+    with instance("sqlite", rate_limit_login="1000000/hour") as inst:
         # Real staff parameters for the accounts, so each login pays the real cost.
         real = inst.settings.replace(
             staff_kdf_time_cost=params.time_cost, staff_kdf_memory_kib=params.memory_cost_kib,
