@@ -132,8 +132,13 @@ def followup() -> tuple[str, int]:
 
 
 def csrf_failed(error: CSRFError) -> tuple[str, int]:
-    """A missing or stale token on a follow-up gives the case page back with the text kept;
-    other endpoints are handled by the report form's handler."""
+    """A missing or stale token never loses what was typed: the code form comes back with
+    the code, a follow-up with its text; the report form has its own handler."""
+    if request.endpoint == "public.receipt_post":
+        # The typed code comes back only in this answer's form, as the follow-up's does.
+        return render_template("public/receipt.html", form=ReceiptForm(), problem=_(
+            "Your session expired before you sent the code. Nothing was lost: please "
+            "check the code below and press Open again.")), 400
     if request.endpoint != "public.followup":
         return views.csrf_failed(error)
     form = FollowupForm()

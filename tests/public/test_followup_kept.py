@@ -185,3 +185,19 @@ def test_json_bodies_are_refused_without_a_500(public_client: Any, session: Any,
                                   headers={"X-CSRFToken": token})
     assert response.status_code == 400
     assert _stored_followups(session) == []
+
+
+def test_code_form_with_a_stale_token_keeps_the_code_and_opens_nothing(
+        public_client: Any, session: Any) -> None:
+    """The receipt code form: an expired token gives the form back with the typed code."""
+    code = report_code(public_client)
+    refused = public_client.post("/receipt", data={"code": code, "csrf_token": "stale"})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 400
+    assert "Your session expired before you sent the code" in page
+    assert f'value="{code}"' in page
+    assert "Reply" not in page and "receipt/followup" not in page  # nothing was opened
+    assert code not in refused.headers.get("Set-Cookie", "")
+    again = public_client.post("/receipt", data={"code": code,
+                                                 "csrf_token": csrf_token(page)})
+    assert again.status_code == 200
