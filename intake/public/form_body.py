@@ -1,4 +1,4 @@
-"""Form bodies only: the Meta that both reporter forms (report and follow-up) share."""
+"""Form bodies only: the Meta that the reporter forms (report, receipt code, follow-up) share."""
 
 from __future__ import annotations
 

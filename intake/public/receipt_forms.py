@@ -11,7 +11,7 @@ from intake.public.file_fields import FileFields
 from intake.public.form_body import FormBodyOnly
 
 
-class ReceiptForm(FlaskForm):
+class ReceiptForm(FormBodyOnly, FlaskForm):
     """The receipt code, typed or pasted; spaces and dashes are fine."""
 
     code = StringField(

@@ -201,3 +201,17 @@ def test_code_form_with_a_stale_token_keeps_the_code_and_opens_nothing(
     again = public_client.post("/receipt", data={"code": code,
                                                  "csrf_token": csrf_token(page)})
     assert again.status_code == 200
+
+
+@pytest.mark.parametrize("token", [False, True])
+@pytest.mark.parametrize("body", [[1, 2], "text", {"code": "1" * 30}])
+def test_code_form_refuses_json_bodies_without_a_500(public_client: Any, body: Any,
+                                                     token: bool) -> None:
+    """Found by bench/fuzz.py: a JSON body on the code form must not reach the JSON parser."""
+    headers = {"X-CSRFToken": csrf_token(public_client.get("/receipt")
+                                         .get_data(as_text=True))} if token else {}
+    response = public_client.post("/receipt", data="{'bad json", headers=headers,
+                                  content_type="application/json")
+    assert response.status_code == 400
+    response = public_client.post("/receipt", json=body, headers=headers)
+    assert response.status_code == 400
