@@ -6,12 +6,17 @@ import hashlib
 import secrets
 from datetime import timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.models import ROLES, Staff, new_id, utcnow
+from intake.models import Staff, new_id, utcnow
 from intake.services.audit import record
-from intake.services.staff import StaffError, give_credentials, set_new_totp
+from intake.services.staff import (
+    StaffError,
+    checked_new_account,
+    give_credentials,
+    set_new_totp,
+)
 from intake.settings import Settings
 
 SETUP_VALID = timedelta(hours=72)
@@ -29,15 +34,7 @@ def setup_path(token: str) -> str:
 
 def invite_staff(session: Session, actor: Staff | None, username: str, role: str) -> str:
     """Create an inactive account and return the one-time token (shown once, never stored)."""
-    username = username.strip()
-    if role not in ROLES:
-        raise StaffError(f"role must be one of {', '.join(ROLES)}")
-    if not username or len(username) > 64:
-        raise StaffError("the username must have 1 to 64 characters")
-    taken = session.scalar(
-        select(func.count()).select_from(Staff).where(Staff.username == username))
-    if taken:
-        raise StaffError("that username is taken")
+    username = checked_new_account(session, username, role)
     token = secrets.token_urlsafe(32)
     staff = Staff(id=new_id(), username=username, role=role, active=False,
                   setup_token_hash=token_hash(token), setup_expires=utcnow() + SETUP_VALID)

@@ -67,10 +67,8 @@ def give_credentials(settings: Settings, staff: Staff, passphrase: str) -> None:
     staff.public_key = public_raw
 
 
-def create_staff(
-    session: Session, settings: Settings, username: str, role: str, passphrase: str
-) -> tuple[Staff, str]:
-    """Create an account with its key pair; returns it and the TOTP provisioning URI."""
+def checked_new_account(session: Session, username: str, role: str) -> str:
+    """The username to use for a new account, or StaffError: CLI, invites and admin agree."""
     username = username.strip()
     if role not in ROLES:
         raise StaffError(f"role must be one of {', '.join(ROLES)}")
@@ -81,6 +79,14 @@ def create_staff(
     )
     if taken:
         raise StaffError("that username is taken")
+    return username
+
+
+def create_staff(
+    session: Session, settings: Settings, username: str, role: str, passphrase: str
+) -> tuple[Staff, str]:
+    """Create an account with its key pair; returns it and the TOTP provisioning URI."""
+    username = checked_new_account(session, username, role)
     staff = Staff(id=new_id(), username=username, role=role, active=True)
     give_credentials(settings, staff, passphrase)
     uri = set_new_totp(settings, staff)
