@@ -111,9 +111,11 @@ def register(main: click.Group) -> None:
             raise click.UsageError("--out FILE or --out DIR is required")
         if keep is not None and not out.is_dir():
             raise click.UsageError("--keep needs --out to be an existing directory")
+        target = out / archive_name(datetime.now(UTC), not unencrypted) if out.is_dir() else out
+        if target.exists():
+            raise click.ClickException(f"{target} exists; refusing to overwrite a backup")
         cfg = settings()
         db = database(cfg)
-        target = out / archive_name(datetime.now(UTC), not unencrypted) if out.is_dir() else out
         if unencrypted:
             click.echo(f"WARNING: unencrypted backup. Whoever holds {target} reads {EXPOSES}.",
                        err=True)

@@ -16,7 +16,9 @@ import tempfile
 from pathlib import Path
 from typing import IO, Any
 
+from alembic.util.exc import CommandError
 from sqlalchemy import Connection, Engine, MetaData, Table, func, select, text
+from sqlalchemy.exc import SQLAlchemyError
 
 from intake import migrate
 from intake.db import Database
@@ -129,8 +131,12 @@ def restore(database: Database, settings: Settings, archive: Path, private_raw: 
     if not force and not is_empty(database, settings):
         raise BackupError("the target instance is not empty; restore refuses to "
                           "overwrite it (use --force to replace everything in it)")
-    migrate.upgrade(settings.database_url, engine=database.engine,
-                    revision=checked.manifest.get("revision") or "head")
+    revision = str(checked.manifest.get("revision") or "head")
+    try:
+        migrate.upgrade(settings.database_url, engine=database.engine, revision=revision)
+    except CommandError as exc:
+        raise BackupError(f"schema revision {revision} of the archive is unknown to this "
+                          f"version of Intake (made by a newer one?): {exc}") from exc
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=".restore-", dir=settings.data_dir))
     try:
@@ -143,6 +149,9 @@ def restore(database: Database, settings: Settings, archive: Path, private_raw: 
             _load(conn, reader, checked, staging)
             bar.finish()
         _swap_blobs(settings, staging, force)
+    except (SQLAlchemyError, ValueError, KeyError, IndexError) as exc:
+        raise BackupError(f"the archive's rows could not be loaded ({exc.__class__.__name__}: "
+                          f"{str(exc).splitlines()[0] if str(exc) else ''})") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     migrate.upgrade(settings.database_url, engine=database.engine)

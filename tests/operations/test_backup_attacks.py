@@ -8,6 +8,8 @@ Every damaged archive must be refused before the target instance sees a single w
 
 from __future__ import annotations
 
+import io
+import json
 import secrets
 import tarfile
 from pathlib import Path
@@ -18,7 +20,7 @@ from sqlalchemy import select
 
 from intake.crypto import SEGMENT_SIZE, export_private_pem, generate_keypair
 from intake.crypto.archive import open_stream
-from intake.models import CaseLabel, StaffSession
+from intake.models import Case, CaseLabel, StaffSession
 from intake.services import audit
 from intake.services.backup import BackupError, write_backup
 from intake.services.backup_archive import KIND
@@ -232,7 +234,32 @@ def test_archive_swapped_between_verification_and_load_is_refused(
     with pytest.raises(BackupError, match="changed since it was verified"):
         restore(db2, other, first, recovery_key.private_key)
     with db2.transaction() as s:
-        from intake.models import Case
         assert s.scalars(select(Case)).all() == []
     assert not (other.blob_dir.exists() and any(other.blob_dir.iterdir()))
     assert not [p for p in other.data_dir.iterdir() if p.name.startswith(".restore-")]
+
+
+def test_crafted_plain_archive_with_clashing_rows_restores_nothing(
+        database, settings, planted, tmp_path, fresh):
+    """A plain tar whose rows the database refuses (a duplicated case) is a clean error and
+    rolls back completely: the manifest check cannot catch that, the transaction does."""
+    archive = tmp_path / "b.tar"
+    write_backup(database, settings, archive, encrypt=False)
+    crafted = tmp_path / "crafted.tar"
+    with tarfile.open(archive) as src, tarfile.open(crafted, "w") as dst:
+        for info in src.getmembers():
+            data = src.extractfile(info).read()
+            if info.name.startswith("db/cases."):
+                data += data.splitlines(keepends=True)[1]  # the one case, twice
+            elif info.name == "manifest.json":
+                manifest = json.loads(data)
+                manifest["tables"]["cases"] = 2
+                data = json.dumps(manifest).encode()
+            info.size = len(data)
+            dst.addfile(info, io.BytesIO(data))
+    other, db2 = fresh("target")
+    with pytest.raises(BackupError, match="could not be loaded"):
+        restore(db2, other, crafted, None, allow_plain=True)
+    with db2.transaction() as s:
+        assert s.scalars(select(Case)).all() == []
+    assert not (other.blob_dir.exists() and any(other.blob_dir.iterdir()))
