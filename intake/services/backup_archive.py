@@ -19,6 +19,7 @@ from intake.crypto.archive import is_sealed, open_stream, seal_stream
 KIND = "backup"
 TAR_BUFSIZE = 1 << 20
 READ_CHUNK = 1 << 20
+READ_BUFSIZE = 64 << 10
 
 
 class BackupError(RuntimeError):
@@ -180,7 +181,8 @@ class ArchiveReader:
         """
         reader = io.BufferedReader(self._plain, TAR_BUFSIZE)  # type: ignore[type-var]
         try:
-            with tarfile.open(fileobj=reader, mode="r|", bufsize=TAR_BUFSIZE) as tar:
+            # A small stream buffer: tarfile re-slices it on every read of a member.
+            with tarfile.open(fileobj=reader, mode="r|", bufsize=READ_BUFSIZE) as tar:
                 for info in tar:
                     yield info, tar.extractfile(info)
             while chunk := reader.read(READ_CHUNK):  # to the end: the final segment

@@ -57,7 +57,8 @@ def _load_part(conn: Connection, table: Table, data: IO[bytes]) -> None:
     batch: list[dict[str, Any]] = []
     for line in data:
         row = json.loads(line)
-        batch.append({c: decode_value(row[i]) for i, c in known})
+        batch.append({c: decode_value(v) if isinstance(v := row[i], dict) else v
+                      for i, c in known})
         if len(batch) >= BATCH:
             conn.execute(table.insert(), batch)
             batch = []
@@ -96,10 +97,9 @@ def _load(conn: Connection, reader: ArchiveReader, checked: Verified, staging: P
                          os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(data, out, 1 << 20)
-                out.flush()
-                os.fsync(out.fileno())
     if reader.sha256 != checked.sha256:
         raise BackupError("the archive changed since it was verified; nothing restored")
+    os.sync()  # every staged blob on disk before the rows that name them are committed
     _reset_sequences(conn, meta)
 
 
