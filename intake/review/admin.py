@@ -15,7 +15,7 @@ from intake.services import admin as admin_service
 from intake.services import grants, onboarding
 from intake.services.admin import SETTING_RANGES
 from intake.services.staff import MIN_PASSPHRASE, StaffError
-from intake.webapp import db_session, settings_of
+from intake.web.app import db_session, settings_of
 
 bp = Blueprint("admin", __name__)
 

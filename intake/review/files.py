@@ -16,7 +16,7 @@ from intake.crypto import DecryptionError
 from intake.review.access import current_private_key, current_staff, roles
 from intake.services.downloads import CLEANED, ORIGINAL, NotCleanable, prepare_download
 from intake.services.reading import NoAccess
-from intake.webapp import db_session, settings_of
+from intake.web.app import db_session, settings_of
 
 bp = Blueprint("files", __name__)
 
