@@ -56,7 +56,7 @@ class SettingsForm(FlaskForm):
 
 
 def _batch() -> int:
-    return int(current_app.config.get("INTAKE_GRANT_BATCH", grants.DEFAULT_BATCH))
+    return grants.DEFAULT_BATCH
 
 
 def _staff_page(form: InviteForm | None = None, problem: str | None = None,
