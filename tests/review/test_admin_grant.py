@@ -10,7 +10,8 @@ from sqlalchemy import func, select
 from intake.crypto import fingerprint, generate_keypair
 from intake.models import Item, KeyWrap, RecoveryKey, Staff
 from intake.services import grants
-from intake.services.reading import open_item, unlock_private_key
+from intake.services.credentials import unlock_private_key
+from intake.services.reading import open_item
 from tests.support.factories import csrf_token, submit_report
 
 PROGRESS_RE = re.compile(r"(\d+) of (\d+) items")
