@@ -29,7 +29,8 @@ import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from _common import header, instance, pg_available
+from lib.figures import header
+from lib.instances import instance, pg_available
 
 from intake.crypto import export_private_pem, fingerprint, generate_keypair, wrap_data_key
 from intake.models import Base, RecoveryKey, new_id
@@ -158,7 +159,7 @@ def _round(src, dst, work: Path, n_cases: int, blob_mb: int) -> None:  # type: i
     env_dst = {**dst.env}
     empty = work / "empty"
     empty.mkdir()
-    _t, base_kib = run([INTAKE, "backup", "prune", str(empty), "--keep", "1"], env_src)
+    start_s, base_kib = run([INTAKE, "backup", "prune", str(empty), "--keep", "1"], env_src)
 
     data = src.settings.data_dir
     members = [p.name for p in data.iterdir() if p.name.startswith("intake.db")] \
@@ -181,7 +182,8 @@ def _round(src, dst, work: Path, n_cases: int, blob_mb: int) -> None:  # type: i
     print(f"   sizes: database ~{db_bytes / 2**20:.0f} MiB + blobs "
           f"{blob_bytes / 2**20:.0f} MiB; tar {du(tar_file) / 2**20:.0f} MiB; "
           f"archive {du(archive) / 2**20:.0f} MiB")
-    print(f"   baseline CLI peak RSS (prune on an empty dir): {base_kib / 1024:.0f} MiB")
+    print(f"   baseline CLI (prune on an empty dir): {start_s:.1f} s, peak RSS "
+          f"{base_kib / 1024:.0f} MiB")
     rows = [("backup", backup_s, tar_c, backup_kib), ("verify", verify_s, tar_x, verify_kib),
             ("restore (verify + load)", restore_s, tar_x, restore_kib)]
     print(f"   {'step':<24} {'seconds':>8} {'tar s':>7} {'ratio':>6} {'peak RSS':>9} "

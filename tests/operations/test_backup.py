@@ -12,7 +12,8 @@ from intake.models import AuditEvent, Item, KeyWrap, Staff, StaffSession
 from intake.services import audit
 from intake.services.backup import BackupError, write_backup
 from intake.services.backup_restore import restore
-from intake.services.reading import item_data_key, unlock_private_key
+from intake.services.credentials import unlock_private_key
+from intake.services.reading import item_data_key
 from tests.operations.helpers import case_for_code, make_case, report_of, untouched
 
 CANARY = "CANARY-backup-7f3a raid on the office at night"
