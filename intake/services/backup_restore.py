@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from intake import migrate
 from intake.db import Database
-from intake.services.backup import VERSION_TABLE, decode_value
+from intake.services.backup import VERSION_TABLE, decode_value, safe_blob_name
 from intake.services.backup_archive import ArchiveReader, BackupError
 from intake.services.backup_verify import TABLE_PART, Verified, verify_file
 from intake.services.progress import Progress, Silent
@@ -93,7 +93,10 @@ def _load(conn: Connection, reader: ArchiveReader, checked: Verified, staging: P
                 raise BackupError(f"table {part.group(1)} does not exist in this schema")
             _load_part(conn, table, data)
         elif info.name.startswith("blobs/"):
-            fd = os.open(staging / info.name[len("blobs/"):],
+            name = info.name[len("blobs/"):]
+            if not info.isfile() or not safe_blob_name(name):  # a plain tar swapped meanwhile
+                raise BackupError(f"unexpected archive member {info.name!r}")
+            fd = os.open(staging / name,
                          os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
             with os.fdopen(fd, "wb") as out:
                 shutil.copyfileobj(data, out, 1 << 20)

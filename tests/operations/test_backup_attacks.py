@@ -263,3 +263,34 @@ def test_crafted_plain_archive_with_clashing_rows_restores_nothing(
     with db2.transaction() as s:
         assert s.scalars(select(Case)).all() == []
     assert not (other.blob_dir.exists() and any(other.blob_dir.iterdir()))
+
+
+def test_plain_archive_swapped_for_one_with_a_path_escape_writes_nothing_outside(
+        database, settings, planted, tmp_path, fresh, monkeypatch):
+    """Unauthenticated archives are re-checked while loading: a member named to escape the
+    blob directory, slipped in after pass one, is refused and nothing lands outside."""
+    from intake.services import backup_restore
+
+    archive = tmp_path / "b.tar"
+    write_backup(database, settings, archive, encrypt=False)
+    evil = tmp_path / "evil.tar"
+    with tarfile.open(archive) as src, tarfile.open(evil, "w") as dst:
+        for info in src.getmembers():
+            data = src.extractfile(info).read()
+            if info.name.startswith("blobs/"):
+                info.name = "blobs/../../escaped"
+            dst.addfile(info, io.BytesIO(data))
+    real_verify = backup_restore.verify_file
+
+    def verify_then_swap(path, *args, **kwargs):
+        checked = real_verify(path, *args, **kwargs)
+        path.write_bytes(evil.read_bytes())
+        return checked
+
+    monkeypatch.setattr(backup_restore, "verify_file", verify_then_swap)
+    other, db2 = fresh("target")
+    with pytest.raises(BackupError):
+        restore(db2, other, archive, None, allow_plain=True)
+    assert not (tmp_path / "escaped").exists() and not (other.data_dir.parent / "escaped").exists()
+    with db2.transaction() as s:
+        assert s.scalars(select(Case)).all() == []
