@@ -141,6 +141,11 @@ def store(session: Session, case: Case, parent: Item, prepared: Sequence[Prepare
 
 
 def mark_kept(prepared: Sequence[PreparedFile]) -> None:
-    """Called after the commit: these blobs now belong to items and must survive teardown."""
+    """Called after the commit: these blobs now belong to items and must survive teardown.
+
+    Their file times are then set to the hour (writing, cleaning and reading them back
+    left the exact second on them)."""
     for entry in prepared:
         entry.sink.kept = True
+        if entry.sink.blob_name is not None:
+            blobs.coarsen_times(entry.sink.blob_dir, entry.sink.blob_name)
