@@ -28,8 +28,8 @@ from intake.crypto import (
 from intake.crypto.binding import wrap_info
 from intake.crypto.envelope import SUITE, _encrypt_item_with_nonce
 from intake.models import AuditEvent, Case, Item, KeyWrap, Staff, hour_floor, new_id
+from intake.payloads import TextPayload
 from intake.services.binding import item_binding
-from intake.services.followups import text_payload
 from tests.attachments.samples import post_multipart, send_report
 from tests.public.helpers import open_receipt_page
 from tests.review.test_triage import _post
@@ -166,7 +166,7 @@ def test_format_1_items_stay_readable(two_cases: Any, review_client: Any,
         binding = item_binding(note)
         key = new_data_key()
         note.ciphertext = _encrypt_item_with_nonce(
-            key, binding, text_payload("CANARY-OLD-NOTE from before the upgrade"),
+            key, binding, TextPayload("CANARY-OLD-NOTE from before the upgrade").encode(),
             secrets.token_bytes(12), version=UNBOUND_VERSION)
         s.add(note)
         s.add(KeyWrap(item_id=note.id, staff_id=reviewer.id, wrapped=bytes([1]) + SUITE.encrypt(
