@@ -29,7 +29,9 @@ from intake.crypto.binding import wrap_info
 from intake.crypto.envelope import SUITE, _encrypt_item_with_nonce
 from intake.models import AuditEvent, Case, Item, KeyWrap, Staff, hour_floor, new_id
 from intake.payloads import TextPayload
+from intake.services import grants
 from intake.services.binding import item_binding
+from intake.services.credentials import unlock_private_key
 from tests.attachments.samples import post_multipart, send_report
 from tests.public.helpers import open_receipt_page
 from tests.review.test_triage import _post
@@ -176,3 +178,26 @@ def test_format_1_items_stay_readable(two_cases: Any, review_client: Any,
     page = review_client.get(f"/cases/{ref_a}")
     assert page.status_code == 200
     assert "CANARY-OLD-NOTE from before the upgrade" in page.get_data(as_text=True)
+
+
+def test_grant_does_not_rewrap_a_moved_item_to_its_new_place(two_cases: Any, database: Any,
+                                                              settings: Any,
+                                                              make_staff: Any) -> None:
+    """An admin giving a new reviewer access must not launder a moved item: its wrap does
+    not open under the new binding, so it is skipped, and the rest is granted."""
+    _ref_b, id_b = two_cases["b"]
+    moved, _none = two_cases["items"]["report"]
+    _move(database, moved, id_b, None)
+    newcomer = make_staff("reviewer")
+    with database.transaction() as s:
+        granter = s.get(Staff, two_cases["reviewer"].id)
+        private = unlock_private_key(settings, granter, two_cases["reviewer"].passphrase)
+        target = grants.staff_target(s, newcomer.id)
+        grants.grant_batch(s, granter, private, target, batch=1000)
+    with database.transaction() as s:
+        granted = set(s.scalars(select(KeyWrap.item_id).where(
+            KeyWrap.staff_id == newcomer.id)))
+        readable = set(s.scalars(select(KeyWrap.item_id).where(
+            KeyWrap.staff_id == two_cases["reviewer"].id)))
+    assert moved not in granted
+    assert granted == readable - {moved}
