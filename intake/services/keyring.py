@@ -9,8 +9,9 @@ from typing import Any
 from sqlalchemy import insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from intake.crypto import encrypt_item, new_data_key, wrap_data_key
-from intake.models import READER_ROLES, Item, KeyWrap, RecoveryKey, Staff
+from intake.crypto import FORMAT_VERSION, ItemBinding, encrypt_item, new_data_key, wrap_data_key
+from intake.models import READER_ROLES, Item, KeyWrap, RecoveryKey, Staff, new_id
+from intake.services.binding import item_binding
 
 
 @dataclass(frozen=True)
@@ -47,16 +48,16 @@ def accepting_reports(session: Session) -> bool:
 
 
 def add_wraps(
-    session: Session, item_id: str, data_key: bytes, recipients: list[Recipient]
+    session: Session, binding: ItemBinding, data_key: bytes, recipients: list[Recipient]
 ) -> None:
     """One HPKE wrap row per recipient; the data key itself is never stored. One executemany
     (after the pending item is flushed) instead of an ORM object per wrap."""
     if not recipients:
         return
     session.execute(insert(KeyWrap), [
-        {"item_id": item_id, "staff_id": recipient.staff_id,
+        {"id": new_id(), "item_id": binding.item_id, "staff_id": recipient.staff_id,
          "recovery_key_id": recipient.recovery_key_id, "for_reporter": recipient.for_reporter,
-         "wrapped": wrap_data_key(data_key, recipient.public_key, item_id)}
+         "wrapped": wrap_data_key(data_key, recipient.public_key, binding)}
         for recipient in recipients])
 
 
@@ -65,7 +66,9 @@ def seal_item(
 ) -> bytes:
     """Encrypt an item's content and wrap its fresh data key; returns the key for attachments."""
     data_key = new_data_key()
-    item.ciphertext = encrypt_item(data_key, item.id, item.kind, plaintext)
+    binding = item_binding(item)
+    item.format_version = FORMAT_VERSION
+    item.ciphertext = encrypt_item(data_key, binding, plaintext)
     session.add(item)
-    add_wraps(session, item.id, data_key, recipients)
+    add_wraps(session, binding, data_key, recipients)
     return data_key
