@@ -113,7 +113,7 @@ def test_receipt_explanation_is_translated(public_client, make_staff):
     public_client.get("/?lang=ru")
     body = submit_report(public_client).get_data(True)
     assert receipt_code(body)
-    assert "Это ваш код-квитанция." in body
+    assert "Это ваш код квитанции." in body
     assert "Храните его надёжно" in body
 
 
