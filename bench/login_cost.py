@@ -30,7 +30,7 @@ from _common import (
 )
 
 from intake.crypto import derive_kek, hash_passphrase, verify_passphrase
-from intake.services.kdf_params import staff_params
+from intake.services.credentials import staff_params
 from intake.settings import load_settings
 
 LOGINS = 10

@@ -27,9 +27,11 @@ from intake import migrate
 from intake.crypto import derive_receipt_keys
 from intake.db import Database
 from intake.models import Case, Item, Staff
+from intake.payloads import ReportAnswers
 from intake.services import site
-from intake.services.reading import open_item, unlock_private_key
-from intake.services.reports import ReportAnswers, receipt_params
+from intake.services.credentials import unlock_private_key
+from intake.services.reading import open_item
+from intake.services.reports import receipt_params
 from intake.services.staff import create_staff
 from intake.settings import Settings, load_settings
 
@@ -298,7 +300,7 @@ def verify(settings: Settings, reader: Reader, receipts: dict[str, str],
             report = s.scalars(select(Item).where(Item.case_id == case.id,
                                                   Item.kind == "report")).one()
             plain = open_item(s, report, reader.private_key, staff_id=reader.staff_id)
-            ok = ReportAnswers.from_bytes(plain).what == what
+            ok = ReportAnswers.decode(plain).what == what
         with lock:
             out.checked += 1
             if not ok:

@@ -23,7 +23,7 @@ from intake.vocab import (
     STATUS_LABELS,
     TARGETS,
 )
-from intake.webapp import db_session
+from intake.web.app import db_session
 
 bp = Blueprint("cases", __name__)
 
