@@ -65,7 +65,7 @@ def test_our_russian_wins_over_wtforms_russian_for_every_listed_message(public_a
     from flask_babel import get_translations
     from wtforms.i18n import messages_path
 
-    from intake.wtforms_i18n import translations_for
+    from intake.web.wtforms_i18n import translations_for
     from tests.i18n.catalogs import catalog
 
     theirs = support.Translations.load(messages_path(), ["ru"], domain="wtforms")
