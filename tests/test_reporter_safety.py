@@ -70,8 +70,8 @@ def _every_public_page(settings, database, session, make_staff, lang):  # type: 
     """
     from intake.models import Staff
     from intake.public import create_app
-    from intake.stats.filters import Filters
     from intake.services.stats_releases import approve_release, create_release
+    from intake.stats.filters import Filters
     from tests.public.helpers import open_receipt_page
     from tests.stats.conftest import add_case
 
