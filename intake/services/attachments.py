@@ -11,7 +11,6 @@ from pathlib import PurePath
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
-from intake.attachments import blobs
 from intake.attachments.clean import UnreadableFile, clean
 from intake.attachments.detect import FileType, detect, mislabelled
 from intake.attachments.sink import EncryptingSink
@@ -81,7 +80,12 @@ def prepare(settings: Settings, batch: FileBatch | None) -> list[PreparedFile]:
 
 
 def _prepare_one(settings: Settings, sink: EncryptingSink, remove: bool) -> PreparedFile:
-    """Decrypt a cleanable file into memory (≤ max_file_mb), clean or verify, re-encrypt."""
+    """Check the file, clean it if asked, and store what is kept under a fresh data key.
+
+    Cleanable files are decrypted into memory (≤ max_file_mb) and fully decoded; every other
+    file is re-encrypted chunk by chunk. Either way the stream blob and its throw-away key
+    are dropped, so the original of a cleaned file survives under no key anyone holds.
+    """
     ftype = detect(bytes(sink.head))
     name = original_name(sink.filename)
     if mislabelled(sink.filename, ftype):
@@ -89,9 +93,9 @@ def _prepare_one(settings: Settings, sink: EncryptingSink, remove: bool) -> Prep
             "The file “%(name)s” is not the kind of file its name says, or it is damaged. "
             "Please check it and choose it again.", name=name))
     if not ftype.cleanable:
+        sink.store(sink.iter_received())
         return PreparedFile(sink, ftype, False, sink.sha256, sink.size)
-    assert sink.blob_name is not None
-    original = blobs.read_blob(settings.blob_dir, sink.blob_name, sink.data_key, sink.item_id)
+    original = b"".join(sink.iter_received())
     try:
         cleaned = clean(ftype.mime, original)
     except UnreadableFile as exc:
@@ -103,10 +107,9 @@ def _prepare_one(settings: Settings, sink: EncryptingSink, remove: bool) -> Prep
             "The file “%(name)s” seems damaged or incomplete and cannot be opened. "
             "Please check it and choose it again.", name=name)) from None
     if not remove:
+        sink.store((original,))
         return PreparedFile(sink, ftype, False, sink.sha256, sink.size)
-    blob_name, blob_size = blobs.write_blob(settings.blob_dir, sink.data_key, sink.item_id,
-                                            cleaned)
-    sink.replace_blob(blob_name, blob_size)
+    sink.store((cleaned,))
     return PreparedFile(sink, ftype, True, hashlib.sha256(cleaned).hexdigest(), len(cleaned))
 
 
@@ -127,9 +130,10 @@ def metadata(prepared: PreparedFile) -> bytes:
 
 def store(session: Session, case: Case, parent: Item, prepared: Sequence[PreparedFile],
           recipients: list[Recipient]) -> None:
-    """One item per file: metadata sealed inline under the data key the blob already uses."""
+    """One item per file: metadata sealed inline under the stored copy's fresh data key."""
     for entry in prepared:
         sink = entry.sink
+        assert sink.data_key is not None, "prepare() stores every file before its item"
         item = Item(id=sink.item_id, case_id=case.id, parent_id=parent.id, kind="attachment",
                     created_at=hour_floor(), blob_name=sink.blob_name,
                     blob_size=sink.stored_size)
