@@ -10,7 +10,6 @@ and its key are dropped, so a recovered stream blob decrypts with no key anyone 
 from __future__ import annotations
 
 import hashlib
-import os
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
