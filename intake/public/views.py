@@ -74,7 +74,7 @@ def report_submit() -> tuple[str, int]:
         code = submit_report(db, settings_of(current_app), _answers(form), batch)
     except UploadProblem as problem:
         db.rollback()
-        return _render_form(form, 400, str(problem))
+        return _render_form(form, problem.status, str(problem))
     except NotAccepting:
         db.rollback()
         return _render_form(form, 503, accepting=False)

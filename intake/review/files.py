@@ -10,6 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from flask_babel import gettext as _
 
+from intake.attachments.budget import CleanerBusy
 from intake.attachments.clean import UnreadableFile
 from intake.attachments.detect import CLEANABLE
 from intake.crypto import DecryptionError
@@ -49,6 +50,10 @@ def download(item_id: str) -> Response | tuple[str, int]:
         db.rollback()
         return _problem(422, _("A cleaned copy of this file could not be made. "
                                "Download the original instead."))
+    except CleanerBusy:
+        db.rollback()
+        return _problem(503, _("Other files are being cleaned right now. "
+                               "Please try again in a minute."))
     response = Response(stream_with_context(_abort_on_tamper(dl.chunks)),
                         mimetype="application/octet-stream")
     response.headers["Content-Disposition"] = f'attachment; filename="{dl.filename}"'
@@ -78,6 +83,7 @@ class AttachmentEntry:
     size: int
     sha256: str
     cleaned: bool
+    complete: bool = True
 
     @property
     def cleanable(self) -> bool:
@@ -117,7 +123,8 @@ def attachment_entries(items: Iterable[Any]) -> list[AttachmentEntry]:
             continue
         out.append(AttachmentEntry(str(item_id), str(meta.get("filename", "")),
                                    str(meta.get("mime", "")), int(meta.get("size", 0)),
-                                   str(meta.get("sha256", "")), bool(meta.get("cleaned"))))
+                                   str(meta.get("sha256", "")), bool(meta.get("cleaned")),
+                                   bool(meta.get("complete", True))))
     return out
 
 

@@ -11,6 +11,7 @@ from pathlib import PurePath
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from intake.attachments.budget import CleanerBusy, PixelBudget, cleaning_slot
 from intake.attachments.clean import UnreadableFile, clean
 from intake.attachments.detect import FileType, detect, mislabelled
 from intake.attachments.sink import EncryptingSink
@@ -25,7 +26,18 @@ MB = 1024 * 1024
 
 
 class UploadProblem(ValueError):
-    """A translated message for the reporter; nothing of the request is kept."""
+    """A translated message for the reporter; nothing of the request is kept.
+
+    `status` is 400 (the files) or 503 (every cleaning slot busy: try again shortly).
+    """
+
+    status = 400
+
+
+class CleaningBusy(UploadProblem):
+    """Every cleaning slot of this worker stayed busy; nothing is wrong with the files."""
+
+    status = 503
 
 
 @dataclass
@@ -37,6 +49,7 @@ class PreparedFile:
     cleaned: bool
     stored_sha256: str
     stored_size: int
+    complete: bool = True  # False: cleaned, but some part could not be (reporter is told)
 
     @property
     def display_name(self) -> str:
@@ -75,16 +88,20 @@ def prepare(settings: Settings, batch: FileBatch | None) -> list[PreparedFile]:
         raise UploadProblem(_(
             "These files together are larger than %(mb)d MB. Please send fewer or smaller "
             "files, or send the rest later with your receipt code.", mb=settings.max_request_mb))
-    batch.prepared = [_prepare_one(settings, sink, batch.remove_metadata) for sink in files]
+    budget = PixelBudget(settings.max_image_pixels, settings.max_request_pixels)
+    batch.prepared = [_prepare_one(settings, sink, batch.remove_metadata, budget)
+                      for sink in files]
     return batch.prepared
 
 
-def _prepare_one(settings: Settings, sink: EncryptingSink, remove: bool) -> PreparedFile:
+def _prepare_one(settings: Settings, sink: EncryptingSink, remove: bool,
+                 budget: PixelBudget) -> PreparedFile:
     """Check the file, clean it if asked, and store what is kept under a fresh data key.
 
-    Cleanable files are decrypted into memory (≤ max_file_mb) and fully decoded; every other
-    file is re-encrypted chunk by chunk. Either way the stream blob and its throw-away key
-    are dropped, so the original of a cleaned file survives under no key anyone holds.
+    Cleanable files are decrypted into memory (≤ max_file_mb) and fully decoded, one per
+    cleaning slot of the process; every other file is re-encrypted chunk by chunk. Either
+    way the stream blob and its throw-away key are dropped, so the original of a cleaned
+    file survives under no key anyone holds.
     """
     ftype = detect(bytes(sink.head))
     name = original_name(sink.filename)
@@ -95,22 +112,42 @@ def _prepare_one(settings: Settings, sink: EncryptingSink, remove: bool) -> Prep
     if not ftype.cleanable:
         sink.store(sink.iter_received())
         return PreparedFile(sink, ftype, False, sink.sha256, sink.size)
-    original = b"".join(sink.iter_received())
     try:
-        cleaned = clean(ftype.mime, original)
+        with cleaning_slot(settings.cleaning_slots):
+            return _clean_and_store(sink, ftype, remove, budget)
+    except CleanerBusy:
+        raise CleaningBusy(_(
+            "We are processing many files right now and could not check yours. Nothing was "
+            "stored. Your text is still below: please send it again in a minute.")) from None
     except UnreadableFile as exc:
-        if exc.reason == "bomb":
-            raise UploadProblem(_(
-                "The image “%(name)s” is too large to process safely (too many pixels). "
-                "Please send a smaller version.", name=name)) from None
-        raise UploadProblem(_(
-            "The file “%(name)s” seems damaged or incomplete and cannot be opened. "
-            "Please check it and choose it again.", name=name)) from None
+        raise UploadProblem(_unreadable_message(exc.reason, name)) from None
+
+
+def _clean_and_store(sink: EncryptingSink, ftype: FileType, remove: bool,
+                     budget: PixelBudget) -> PreparedFile:
+    """Inside a cleaning slot: decode (and clean) in memory, store the kept copy."""
+    original = b"".join(sink.iter_received())
+    cleaned = clean(ftype.mime, original, budget)
     if not remove:
         sink.store((original,))
         return PreparedFile(sink, ftype, False, sink.sha256, sink.size)
-    sink.store((cleaned,))
-    return PreparedFile(sink, ftype, True, hashlib.sha256(cleaned).hexdigest(), len(cleaned))
+    del original
+    sink.store((cleaned.data,))
+    return PreparedFile(sink, ftype, True, hashlib.sha256(cleaned.data).hexdigest(),
+                        len(cleaned.data), cleaned.complete)
+
+
+def _unreadable_message(reason: str, name: str) -> str:
+    """The reporter's message for a file that could not be opened safely."""
+    if reason == "bomb":
+        return _("The image “%(name)s” is too large to process safely (too many pixels). "
+                 "Please send a smaller version.", name=name)
+    if reason == "budget":
+        return _("The images you chose together have too many pixels to process safely in "
+                 "one go (“%(name)s” is over the limit). Please send fewer, or send the rest "
+                 "later with your receipt code.", name=name)
+    return _("The file “%(name)s” seems damaged or incomplete and cannot be opened. "
+             "Please check it and choose it again.", name=name)
 
 
 def metadata(prepared: PreparedFile) -> bytes:
@@ -123,6 +160,7 @@ def metadata(prepared: PreparedFile) -> bytes:
         "size": prepared.sink.size,
         "sha256": prepared.sink.sha256,
         "cleaned": prepared.cleaned,
+        "complete": prepared.complete,
         "stored_size": prepared.stored_size,
         "stored_sha256": prepared.stored_sha256,
     }, ensure_ascii=False).encode()

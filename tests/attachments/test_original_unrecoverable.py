@@ -78,7 +78,7 @@ def test_deleted_upload_blobs_decrypt_with_no_wrapped_key(
     assert all(plain is not None for plain in readable)
     assert notes in readable
     if choice == "remove":
-        [image] = [p for p in readable if p != notes]
+        [image] = [p for p in readable if p is not None and p != notes]
         assert gps_of(image) == {} and CAMERA.encode() not in image
     # ...and fails on every deleted blob: the received originals are under no wrapped key.
     for name, data in deleted.items():
