@@ -14,12 +14,12 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from intake import headers, wtforms_i18n
 from intake.db import Database
-from intake.i18n import LANGUAGES, select_locale
 from intake.settings import Settings
+from intake.web import headers, wtforms_i18n
+from intake.web.i18n import LANGUAGES, select_locale
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class NoSpoolRequest(Request):
@@ -106,7 +106,6 @@ def make_flask(
         WTF_CSRF_SSL_STRICT=False,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
         TEMPLATES_AUTO_RELOAD=False,
-        INTAKE_SETTINGS=settings,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
