@@ -13,7 +13,7 @@ from sqlalchemy import select
 from intake.attachments import blobs
 from intake.crypto import DecryptionError, StreamEncryptor, iter_decrypt, unwrap_data_key
 from intake.models import KeyWrap, Staff
-from intake.services.reading import unlock_private_key
+from intake.services.credentials import unlock_private_key
 from tests.attachments.samples import CAMERA, gps_of, jpeg_with_gps, send_report
 
 

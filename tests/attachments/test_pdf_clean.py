@@ -14,8 +14,9 @@ from sqlalchemy import select
 
 from intake.attachments.budget import PixelBudget
 from intake.attachments.clean import clean
-from intake.models import Item, Staff
-from intake.services.reading import item_data_key, open_item, unlock_private_key
+from intake.models import Case, Item, Staff
+from intake.services.credentials import unlock_private_key
+from intake.services.reading import item_data_key, open_item
 from tests.attachments.hostile_pdf import (
     CANARIES,
     document_id,
@@ -106,3 +107,23 @@ def test_reporter_told_when_a_pdf_is_not_completely_cleaned(
             assert [c for c in CANARIES if c.encode() in everything_in(stored)] == []
     assert metas["scan.pdf"]["complete"] is False and metas["scan.pdf"]["cleaned"] is True
     assert metas["report.pdf"]["complete"] is True
+
+
+
+def test_reviewers_see_partial_cleaning_and_get_no_cleaned_copy(
+        public_client: Any, review_client: Any, session: Any, settings: Any, reviewer: Any,
+        login_as: Any) -> None:
+    jpx = _pdf_with_image(Name.JPXDecode, b"\x00\x00\x00\x0cjP  \r\n\x87\n" + b"\x00" * 64)
+    assert send_report(public_client, [("scan.pdf", jpx)]).status_code == 200
+    assert send_report(public_client, [("kept.pdf", jpx)], metadata="keep").status_code == 200
+    login_as(review_client, reviewer)
+    pages = [" ".join(review_client.get(f"/cases/{case.reference}").get_data(as_text=True)
+                      .split()) for case in session.scalars(select(Case))]
+    assert sum("parts of this file could not be cleaned" in page for page in pages) == 1
+    key = unlock_private_key(settings, session.get(Staff, reviewer.id), reviewer.passphrase)
+    [kept] = [i for i in session.scalars(select(Item).where(Item.kind == "attachment"))
+              if json.loads(open_item(session, i, key, staff_id=reviewer.id))["filename"]
+              == "kept.pdf"]
+    response = review_client.get(f"/files/{kept.id}?variant=cleaned")
+    assert response.status_code == 422  # never handed out as a cleaned copy
+    assert "could not be made" in response.get_data(as_text=True)
