@@ -71,15 +71,15 @@ def test_deleted_upload_blobs_decrypt_with_no_wrapped_key(
 
     keys = _opened_keys(session, settings, reviewer, recovery_key)
     stored = {p.name: p.read_bytes() for p in settings.blob_dir.iterdir()}
+    # The attack: every deleted blob, every key a wrap opens, every associated data.
+    for name, data in deleted.items():
+        assert _decrypts(data, keys, aads) is None, f"deleted blob {name} decrypts"
     assert len(stored) == 2 and len(deleted) == 2  # one stream blob per file, both gone
     assert not set(stored) & set(deleted)
-    # The attack works on what is meant to be readable: both stored copies open.
+    # The same attack works on what is meant to be readable: both stored copies open.
     readable = [_decrypts(data, keys, aads) for data in stored.values()]
     assert all(plain is not None for plain in readable)
     assert notes in readable
     if choice == "remove":
         [image] = [p for p in readable if p is not None and p != notes]
         assert gps_of(image) == {} and CAMERA.encode() not in image
-    # ...and fails on every deleted blob: the received originals are under no wrapped key.
-    for name, data in deleted.items():
-        assert _decrypts(data, keys, aads) is None, f"deleted blob {name} decrypts"
