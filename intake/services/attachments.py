@@ -10,13 +10,15 @@ from pathlib import PurePath
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
 
+from intake.attachments import blobs
 from intake.attachments.budget import CleanerBusy, PixelBudget, cleaning_slot
 from intake.attachments.clean import UnreadableFile, clean
 from intake.attachments.detect import FileType, detect, mislabelled
 from intake.attachments.sink import EncryptingSink
-from intake.crypto import encrypt_item
+from intake.crypto import FORMAT_VERSION, encrypt_item
 from intake.models import Case, Item, hour_floor
 from intake.payloads import AttachmentMeta
+from intake.services.binding import item_binding
 from intake.services.keyring import Recipient, add_wraps
 from intake.settings import Settings
 
@@ -167,13 +169,19 @@ def store(session: Session, case: Case, parent: Item, prepared: Sequence[Prepare
         assert sink.data_key is not None, "prepare() stores every file before its item"
         item = Item(id=sink.item_id, case_id=case.id, parent_id=parent.id, kind="attachment",
                     created_at=hour_floor(), blob_name=sink.blob_name,
-                    blob_size=sink.stored_size)
-        item.ciphertext = encrypt_item(sink.data_key, item.id, item.kind, metadata(entry))
+                    blob_size=sink.stored_size, format_version=FORMAT_VERSION)
+        binding = item_binding(item)
+        item.ciphertext = encrypt_item(sink.data_key, binding, metadata(entry))
         session.add(item)
-        add_wraps(session, item.id, sink.data_key, recipients)
+        add_wraps(session, binding, sink.data_key, recipients)
 
 
 def mark_kept(prepared: Sequence[PreparedFile]) -> None:
-    """Called after the commit: these blobs now belong to items and must survive teardown."""
+    """Called after the commit: these blobs now belong to items and must survive teardown.
+
+    Their file times are then set to the hour (writing, cleaning and reading them back
+    left the exact second on them)."""
     for entry in prepared:
         entry.sink.kept = True
+        if entry.sink.blob_name is not None:
+            blobs.coarsen_times(entry.sink.blob_dir, entry.sink.blob_name)

@@ -17,6 +17,7 @@ from intake.crypto import DecryptionError, decrypt_item
 from intake.models import Case, Item, Staff
 from intake.payloads import AttachmentMeta
 from intake.services.audit import record
+from intake.services.binding import item_binding
 from intake.services.reading import item_data_key
 from intake.settings import Settings
 
@@ -77,7 +78,7 @@ def unlock(session: Session, item_id: str, private_key: bytes, *, staff_id: str 
         raise LookupError("no such attachment")
     key = item_data_key(session, item, private_key, staff_id=staff_id,
                         recovery_key_id=recovery_key_id)
-    meta = AttachmentMeta.decode(decrypt_item(key, item.id, item.kind, item.ciphertext))
+    meta = AttachmentMeta.decode(decrypt_item(key, item_binding(item), item.ciphertext))
     case = session.get(Case, item.case_id)
     assert case is not None
     return Attachment(item, case, meta, key, attachment_number(session, item))

@@ -12,7 +12,8 @@ from sqlalchemy import select
 
 from intake.attachments import blobs
 from intake.crypto import DecryptionError, StreamEncryptor, iter_decrypt, unwrap_data_key
-from intake.models import KeyWrap, Staff
+from intake.models import Item, KeyWrap, Staff
+from intake.services.binding import item_binding
 from intake.services.credentials import unlock_private_key
 from tests.attachments.samples import CAMERA, gps_of, jpeg_with_gps, send_report
 
@@ -24,9 +25,10 @@ def _opened_keys(session: Any, settings: Any, reviewer: Any, recovery_key: Any) 
                 recovery_key.private_key]
     keys = set()
     for wrap in session.scalars(select(KeyWrap)):
+        binding = item_binding(session.get(Item, wrap.item_id))
         for private in privates:
             try:
-                keys.add(unwrap_data_key(wrap.wrapped, private, wrap.item_id))
+                keys.add(unwrap_data_key(wrap.wrapped, private, binding))
             except DecryptionError:
                 continue
     return list(keys)
