@@ -1,15 +1,22 @@
-"""`intake purge`: retention by crypto-shredding (backups live in intake.cli.backup)."""
+"""`intake purge`, `intake blob-times`: retention and file times (backups: intake.cli.backup)."""
 
 from __future__ import annotations
 
 import click
 
+from intake.attachments import blobs
 from intake.cli.common import database, settings
 from intake.services import retention
 
 
 def register(main: click.Group) -> None:
-    """Attach purge."""
+    """Attach purge and blob-times."""
+
+    @main.command("blob-times")
+    def blob_times() -> None:
+        """Set every blob's file times to the hour (run hourly: deploy/intake-blob-times.*)."""
+        count = blobs.coarsen_all(settings().blob_dir)
+        click.echo(f"{count} blob file(s): access and modification times set to the hour")
 
     @main.command("purge")
     @click.option("--dry-run", is_flag=True, help="Only count what would be purged.")

@@ -2,7 +2,8 @@
 
 Layout: MAGIC ‖ kind (1-byte length ‖ ASCII) ‖ 16-byte random archive id ‖ 1-byte recipient
 count ‖ per recipient: 2-byte length ‖ HPKE wrap of the stream key, then the STREAM
-ciphertext. The wraps carry no key identifier (a reader tries each), and the associated
+ciphertext. The wraps (HPKE info: their own label, the kind and the archive id) carry no
+key identifier (a reader tries each), and the associated
 data of every segment binds the SHA-256 of the whole header, so removing, adding or
 altering a recipient, the kind or the id makes the first segment fail authentication.
 """
@@ -14,9 +15,13 @@ import secrets
 from collections.abc import Sequence
 from typing import BinaryIO
 
-from intake.crypto._common import frame
-from intake.crypto.envelope import new_data_key, unwrap_data_key, wrap_data_key
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives import hpke
+
+from intake.crypto._common import KEY_LEN, frame
+from intake.crypto.envelope import SUITE, new_data_key
 from intake.crypto.errors import DecryptionError
+from intake.crypto.keys import load_private, load_public
 from intake.crypto.stream import StreamDecryptor, StreamEncryptor
 
 MAGIC = b"INTAKE-SEALED\x01"
@@ -27,9 +32,23 @@ MAX_WRAP_LEN = 4096
 MAX_KIND_LEN = 32
 
 
-def _wrap_id(kind: str, archive_id: bytes) -> str:
-    """HPKE info for this archive's wraps: never equal to an item id (those are UUIDs)."""
-    return f"archive/{kind}/{archive_id.hex()}"
+def _wrap_info(kind: str, archive_id: bytes) -> bytes:
+    """HPKE info of this archive's wraps: its own label, so no item wrap ever fits here."""
+    return frame(b"intake/archive-wrap", bytes([ARCHIVE_VERSION]), kind, archive_id)
+
+
+def _wrap(key: bytes, public_raw: bytes, info: bytes) -> bytes:
+    """HPKE-seal the stream key to one recipient (same suite as item wraps)."""
+    return SUITE.encrypt(key, load_public(public_raw), info=info)
+
+
+def _unwrap(wrapped: bytes, private: hpke.MLKEM768X25519PrivateKey, info: bytes) -> bytes | None:
+    """The stream key, or None if this wrap is not for this key (or was altered)."""
+    try:
+        key = SUITE.decrypt(wrapped, private, info=info)
+    except (InvalidTag, ValueError):
+        return None
+    return key if len(key) == KEY_LEN else None
 
 
 def _aad(header: bytes) -> bytes:
@@ -51,7 +70,7 @@ def seal_stream(kind: str, recipients: Sequence[bytes]) -> tuple[bytes, StreamEn
     header = bytearray(MAGIC + bytes([len(raw_kind)]) + raw_kind + archive_id)
     header.append(len(recipients))
     for public in recipients:
-        wrapped = wrap_data_key(key, public, _wrap_id(kind, archive_id))
+        wrapped = _wrap(key, public, _wrap_info(kind, archive_id))
         header += len(wrapped).to_bytes(2, "big") + wrapped
     return bytes(header), StreamEncryptor(key, _aad(bytes(header)))
 
@@ -82,6 +101,10 @@ def open_stream(src: BinaryIO, kind: str, private_raw: bytes) -> tuple[bytes, St
         raise DecryptionError(f"this archive holds {found.decode('ascii', 'replace')!r}, "
                               f"not {kind!r}")
     archive_id = _read_exact(src, ID_LEN)
+    try:
+        private: hpke.MLKEM768X25519PrivateKey | None = load_private(private_raw)
+    except ValueError:
+        private = None  # reported below like any key that opens nothing
     count = _read_exact(src, 1)[0]
     if not 0 < count <= MAX_RECIPIENTS:
         raise DecryptionError("malformed archive header")
@@ -94,11 +117,8 @@ def open_stream(src: BinaryIO, kind: str, private_raw: bytes) -> tuple[bytes, St
             raise DecryptionError("malformed archive header")
         wrapped = _read_exact(src, size)
         header += size_raw + wrapped
-        if key is None:
-            try:
-                key = unwrap_data_key(wrapped, private_raw, _wrap_id(kind, archive_id))
-            except DecryptionError:
-                continue
+        if key is None and private is not None:
+            key = _unwrap(wrapped, private, _wrap_info(kind, archive_id))
     if key is None:
         raise DecryptionError("this key cannot open the archive (wrong key, or not made for it)")
     return bytes(header), StreamDecryptor(key, _aad(bytes(header)))

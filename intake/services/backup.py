@@ -96,10 +96,16 @@ def recipients(session: Any, settings: Settings) -> list[tuple[str, bytes]]:
 
 
 def _ordered(table: Table) -> Select[Any]:
-    """All rows; a self-referencing table (items.parent_id) parents first, by tree depth."""
+    """All rows in primary-key order; a self-referencing table (items.parent_id) by tree
+    depth first, so parents load before children.
+
+    Never storage order: that is insertion order, and reporters' rows have random keys
+    so that the dump says nothing about when each arrived.
+    """
+    key = list(table.primary_key.columns)
     self_fks = [fk for fk in table.foreign_keys if fk.column.table is table]
     if not self_fks:
-        return select(table)
+        return select(table).order_by(*key)
     child, parent = self_fks[0].parent.name, self_fks[0].column.name
     tree = select(table.c[parent].label("node"), literal(0).label("depth")).where(
         table.c[child].is_(None)).cte("tree", recursive=True)
@@ -107,7 +113,7 @@ def _ordered(table: Table) -> Select[Any]:
     tree = tree.union_all(select(below.c[parent], tree.c.depth + 1).join(
         tree, below.c[child] == tree.c.node))
     return select(table).outerjoin(tree, table.c[parent] == tree.c.node).order_by(
-        func.coalesce(tree.c.depth, 1 << 30))
+        func.coalesce(tree.c.depth, 1 << 30), *key)
 
 
 class _Dump:

@@ -21,6 +21,7 @@ from sqlalchemy import Connection, Engine, MetaData, Table, func, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
 from intake import migrate
+from intake.attachments.blobs import coarsen_all
 from intake.db import Database
 from intake.services.backup import VERSION_TABLE, decode_value, safe_blob_name
 from intake.services.backup_archive import ArchiveReader, BackupError
@@ -123,6 +124,7 @@ def _swap_blobs(settings: Settings, staging: Path, force: bool) -> None:
                 old.unlink()
     for staged in staging.iterdir():
         os.replace(staged, blob_dir / staged.name)
+    coarsen_all(blob_dir)  # file times to the hour, like every stored blob
 
 
 def restore(database: Database, settings: Settings, archive: Path, private_raw: bytes | None,

@@ -31,9 +31,10 @@ class EmptyFollowup(ValueError):
 class FollowupRefused(ValueError):
     """A right code but unusable input: the message, and the page to show again."""
 
-    def __init__(self, message: str, view: ReceiptView) -> None:
+    def __init__(self, message: str, view: ReceiptView, status: int = 400) -> None:
         super().__init__(message)
         self.view = view
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -109,7 +110,7 @@ def add_followup(session: Session, settings: Settings, code: str, text: str,
         prepared = _store(session, settings, case, text, files)
     except (EmptyFollowup, UploadProblem) as exc:
         session.rollback()
-        raise FollowupRefused(str(exc), view) from None
+        raise FollowupRefused(str(exc), view, getattr(exc, "status", 400)) from None
     return FollowupDone(view, prepared)
 
 

@@ -73,6 +73,22 @@ def test_the_scan_finds_metadata_in_a_plain_archive_but_never_sessions(database,
     assert not [n for n in names if "session" in n or "login_failures" in n]
 
 
+def test_archive_order_and_times_say_nothing_about_when(database, settings, planted,
+                                                        tmp_path):
+    """Rows in key order (not insertion order), no file times on any member."""
+    for n in range(6):
+        make_case(database, settings, f"case {n}", blob=b"b%d" % n)
+    archive = tmp_path / "b.tar"
+    write_backup(database, settings, archive, encrypt=False)
+    with tarfile.open(archive) as tar:
+        assert {m.mtime for m in tar.getmembers()} == {0}
+        for table in ("cases", "key_wraps", "case_labels"):
+            member = next(m for m in tar.getmembers() if m.name.startswith(f"db/{table}."))
+            lines = tar.extractfile(member).read().splitlines()
+            keys = [json.loads(line)[0] for line in lines[1:]]
+            assert keys == sorted(keys) and len(keys) >= 7, table
+
+
 def _header_len(archive: Path, private: bytes) -> int:
     with archive.open("rb") as fh:
         header, _dec = open_stream(fh, KIND, private)
