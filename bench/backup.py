@@ -32,7 +32,13 @@ from pathlib import Path
 from lib.figures import header
 from lib.instances import instance, pg_available
 
-from intake.crypto import export_private_pem, fingerprint, generate_keypair, wrap_data_key
+from intake.crypto import (
+    ItemBinding,
+    export_private_pem,
+    fingerprint,
+    generate_keypair,
+    wrap_data_key,
+)
 from intake.models import Base, RecoveryKey, new_id
 from intake.services.staff import create_staff
 
@@ -46,7 +52,8 @@ CHEAP_KDF = {"staff_kdf_time_cost": 1, "staff_kdf_memory_kib": 1024,
 
 def _rows(n_cases: int, n_blobs: int, staff: list[str], recovery_id: str):  # type: ignore[no-untyped-def]
     """Yield (table, batch of rows) for the synthetic instance."""
-    wrap_len = len(wrap_data_key(b"k" * 32, generate_keypair()[1], "x"))
+    wrap_len = len(wrap_data_key(b"k" * 32, generate_keypair()[1],
+                                 ItemBinding(new_id(), "report", new_id())))
     start = datetime(2025, 1, 1, tzinfo=UTC)
     cases, items, wraps, labels, audit = [], [], [], [], []
     prev_hash = "0" * 64
