@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: run test check audit install install-dev lint bench translations catalogs browser-deps clean
+.PHONY: run test check audit install install-dev lint bench mutation translations catalogs browser-deps clean
 
 LANGS := ru ky uz
 TRANSLATIONS := intake/translations
@@ -79,6 +79,11 @@ lint: check
 
 bench: install-dev
 	$(PY) bench/run_all.py
+
+# Mutation testing of the security-critical modules (not part of `make test`; ~20 min on
+# two cores). Modules and their tests: GROUPS in .ci/mutation.py. See docs/testing.md.
+mutation: install-dev catalogs
+	$(PY) .ci/mutation.py $(GROUPS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .cache $(MO_FILES) $(POT)
