@@ -15,6 +15,6 @@ def select_locale() -> str:
         session["lang"] = chosen
         return chosen
     remembered = session.get("lang")
-    if remembered in LANGUAGES:
-        return str(remembered)
+    if isinstance(remembered, str) and remembered in LANGUAGES:  # a forged cookie may hold a list
+        return remembered
     return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT
