@@ -75,3 +75,12 @@ def test_two_way_table_marks_totals_consistently() -> None:
     assert hidden.count(f"<{K}") == 1  # only the 1 is small; everything else hidden is "x"
     assert set(hidden) == {f"<{K}", COMPLEMENTARY}
     assert table["total"] == 24
+
+
+def test_with_the_total_hidden_and_only_totals_left_the_smallest_one_is_hidden() -> None:
+    """The last resort hides as little as possible: the smaller part, not the first by name."""
+    from intake.stats.suppression import _complement
+
+    values = {"t": 13, "r1": 9, "r2": 4}
+    eq = Equation("t", ("r1", "r2"))
+    assert _complement(eq, values, {"t"}, {"t", "r1", "r2"}) == "r2"
