@@ -73,6 +73,8 @@ EQUIVALENT: tuple[tuple[str, str, str], ...] = (
     ("intake/stats/suppression.py", r"str\(None\)\)\)",
      "ties between equal values then fall back to the parts' order: as deterministic as the "
      "key text, and the same values are hidden"),
+    ("intake/stats/suppression.py", r"changed = None$",
+     "None is falsy like False: the loop condition is the same"),
     ("intake/stats/suppression.py", r"values\[p\] > 1\]",
      "an unhidden cell of value 1 exists only when k <= 1, and then nothing is hidden and "
      "_complement never runs"),
