@@ -26,7 +26,7 @@ from mutation import ROOT, SCRATCH, copy_tree  # the sibling script: one way to 
 
 # Where things live; edit here when a module moves.
 ACCESS = "intake/review/access.py"
-RATELIMIT = "intake/ratelimit.py"
+RATELIMIT = "intake/web/ratelimit.py"
 RECEIPT = "intake/crypto/receipt.py"
 STREAM = "intake/crypto/stream.py"
 VIEWS = "intake/review/*.py"  # every file that may declare @roles
@@ -76,8 +76,9 @@ def constant_mutants() -> list[Mutant]:
         Mutant("stream MAX_SEGMENTS 2^32 → 2^33", STREAM, "MAX_SEGMENTS = 1 << 32\n",
                "MAX_SEGMENTS = 1 << 33\n", CRYPTO_TESTS),
     ]
-    for endpoint in ("public.report_submit", "public.receipt_post", "review.login_post",
-                     "review.second_factor"):
+    limited = re.findall(r'^ +"([\w.]+)": \("rate_limit_', (ROOT / RATELIMIT).read_text(
+        encoding="utf-8"), re.MULTILINE)
+    for endpoint in limited:
         out.append(Mutant(f"LIMITED loses {endpoint}", RATELIMIT, _limited_entry(endpoint),
                           "", LIMIT_TESTS))
     entry = _limited_entry("review.second_factor")

@@ -51,7 +51,7 @@ GROUPS = (
     Group("throttle", ("intake/public/throttle.py",), (
         "tests/public/test_receipt.py", "tests/hardening/test_ratelimit.py",
     )),
-    Group("ratelimit", ("intake/ratelimit.py",), ("tests/hardening/test_ratelimit.py",)),
+    Group("ratelimit", ("intake/web/ratelimit.py",), ("tests/hardening/test_ratelimit.py",)),
 )
 
 DETECTED = {"killed", "timeout", "caught by type check", "segfault"}

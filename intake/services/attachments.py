@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -15,12 +14,13 @@ from intake.attachments import blobs
 from intake.attachments.clean import UnreadableFile, clean
 from intake.attachments.detect import FileType, detect, mislabelled
 from intake.attachments.sink import EncryptingSink
-from intake.crypto import encrypt_item
+from intake.crypto import FORMAT_VERSION, encrypt_item
 from intake.models import Case, Item, hour_floor
+from intake.payloads import AttachmentMeta
+from intake.services.binding import item_binding
 from intake.services.keyring import Recipient, add_wraps
 from intake.settings import Settings
 
-METADATA_FORMAT = 1
 MAX_FILES = 20
 MB = 1024 * 1024
 
@@ -111,18 +111,12 @@ def _prepare_one(settings: Settings, sink: EncryptingSink, remove: bool) -> Prep
 
 
 def metadata(prepared: PreparedFile) -> bytes:
-    """The encrypted metadata item's plaintext (format in the common notes, plus the stored
-    copy's own size and digest when it was cleaned)."""
-    return json.dumps({
-        "v": METADATA_FORMAT,
-        "filename": prepared.display_name,
-        "mime": prepared.ftype.mime,
-        "size": prepared.sink.size,
-        "sha256": prepared.sink.sha256,
-        "cleaned": prepared.cleaned,
-        "stored_size": prepared.stored_size,
-        "stored_sha256": prepared.stored_sha256,
-    }, ensure_ascii=False).encode()
+    """The attachment item's plaintext: the original's size and digest, and the stored
+    copy's own when it was cleaned."""
+    return AttachmentMeta(
+        filename=prepared.display_name, mime=prepared.ftype.mime, size=prepared.sink.size,
+        sha256=prepared.sink.sha256, cleaned=prepared.cleaned,
+        stored_size=prepared.stored_size, stored_sha256=prepared.stored_sha256).encode()
 
 
 def store(session: Session, case: Case, parent: Item, prepared: Sequence[PreparedFile],
@@ -132,13 +126,19 @@ def store(session: Session, case: Case, parent: Item, prepared: Sequence[Prepare
         sink = entry.sink
         item = Item(id=sink.item_id, case_id=case.id, parent_id=parent.id, kind="attachment",
                     created_at=hour_floor(), blob_name=sink.blob_name,
-                    blob_size=sink.stored_size)
-        item.ciphertext = encrypt_item(sink.data_key, item.id, item.kind, metadata(entry))
+                    blob_size=sink.stored_size, format_version=FORMAT_VERSION)
+        binding = item_binding(item)
+        item.ciphertext = encrypt_item(sink.data_key, binding, metadata(entry))
         session.add(item)
-        add_wraps(session, item.id, sink.data_key, recipients)
+        add_wraps(session, binding, sink.data_key, recipients)
 
 
 def mark_kept(prepared: Sequence[PreparedFile]) -> None:
-    """Called after the commit: these blobs now belong to items and must survive teardown."""
+    """Called after the commit: these blobs now belong to items and must survive teardown.
+
+    Their file times are then set to the hour (writing, cleaning and reading them back
+    left the exact second on them)."""
     for entry in prepared:
         entry.sink.kept = True
+        if entry.sink.blob_name is not None:
+            blobs.coarsen_times(entry.sink.blob_dir, entry.sink.blob_name)

@@ -107,8 +107,8 @@ def _public(settings, database):
 def test_transparency_shows_only_the_latest_approved_release(settings, database, session,
                                                             make_case, make_staff):
     from intake.models import Staff
+    from intake.services.stats_releases import approve_release, create_release
     from intake.stats.filters import Filters
-    from intake.stats.releases import approve_release, create_release
 
     client = _public(settings, database)
     assert "No statistics" in client.get("/transparency").get_data(as_text=True)

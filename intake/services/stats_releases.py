@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from intake.models import Staff, StatsRelease, utcnow
 from intake.services import audit
+from intake.services.statistics import protected
 from intake.settings import Settings
 from intake.stats.filters import Filters
-from intake.stats.service import protected
 
 
 class ReleaseError(ValueError):
