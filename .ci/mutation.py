@@ -68,6 +68,12 @@ EQUIVALENT: tuple[tuple[str, str, str], ...] = (
     ("intake/crypto/stream.py", r"last=None\)", "None is falsy like False: same nonce flag"),
     ("intake/crypto/stream.py", r"self\._buffer = None$",
      "after _close, _check_usable refuses every call before the buffer is touched"),
+    ("intake/crypto/passphrase.py", r"^-\s+(hash_len=32|salt_len=16|type=Type\.ID),$",
+     "the dropped argument equals argon2-cffi's default (hash_len 32, salt_len 16, Argon2id);"
+     " the test of the encoded hash checks the result"),
+    ("intake/crypto/keys.py", r'lstrip\("XX\\ufeffXX"\)',
+     "also stripping leading X characters only touches text before the BEGIN line, which "
+     "is ignored anyway"),
     ("intake/crypto/keys.py", r"if stop <= start:",
      "BEGIN and END lines differ, so stop == start cannot happen"),
     ("intake/stats/suppression.py", r"str\(None\)\)\)",
@@ -198,7 +204,12 @@ def equivalent(path: str, lines: list[str]) -> str | None:
     """The reason a survivor was judged equivalent, if it matches one in EQUIVALENT."""
     added = [ln[1:].split("#")[0].rstrip() for ln in lines if ln.startswith("+")]
     for pattern, regex, reason in EQUIVALENT:
-        if fnmatch.fnmatch(path, pattern) and added and all(re.search(regex, a) for a in added):
+        if not fnmatch.fnmatch(path, pattern):
+            continue
+        if regex.startswith("^-"):  # about a removed line: match the whole diff
+            if re.search(regex, "\n".join(lines), re.MULTILINE):
+                return reason
+        elif added and all(re.search(regex, a) for a in added):
             return reason
     return None
 
