@@ -171,7 +171,9 @@ def run(mutants: list[Mutant], children: int) -> list[tuple[Mutant, str]]:
                 code = _pytest(tree, _tests(mutant.tests))
             finally:
                 target.write_text(original, encoding="utf-8")
-            return mutant, {0: "survived", 1: "killed"}.get(code, f"killed (pytest exit {code})")
+            status = {0: "survived", 1: "killed"}.get(code, f"killed (pytest exit {code})")
+            print(f"  {status:<12} {mutant.name}", flush=True)  # progress, in case of a stop
+            return mutant, status
         finally:
             trees.put(tree)
 
