@@ -38,13 +38,13 @@ from intake.db import Database  # noqa: E402
 from intake.models import COUNTED_STATUSES, Case, CaseLabel, Staff  # noqa: E402
 from intake.services.audit import record  # noqa: E402
 from intake.services.staff import create_staff  # noqa: E402
+from intake.services.statistics import protected  # noqa: E402
 from intake.services.triage import MULTI, SINGLE, allowed_codes, set_labels  # noqa: E402
 from intake.settings import Settings, load_settings  # noqa: E402
 from intake.stats import compute  # noqa: E402
 from intake.stats.exports import to_csv, to_json  # noqa: E402
 from intake.stats.filters import Filters  # noqa: E402
 from intake.stats.recount import rebuild  # noqa: E402
-from intake.stats.service import protected  # noqa: E402
 
 PG_DEFAULT = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 STATUS = (["verified"] * 40 + ["closed"] * 20 + ["escalated"] * 10 + ["new"] * 10

@@ -1,4 +1,5 @@
-"""`intake purge`, `intake backup`, `intake restore`: retention and disaster recovery."""
+"""`intake purge`, `intake backup`, `intake restore`, `intake blob-times`: retention,
+disaster recovery and file times."""
 
 from __future__ import annotations
 
@@ -7,13 +8,20 @@ from pathlib import Path
 
 import click
 
+from intake.attachments import blobs
 from intake.cli.common import database, settings
 from intake.services import backup, retention
 from intake.services.audit import record
 
 
 def register(main: click.Group) -> None:
-    """Attach purge, backup and restore."""
+    """Attach purge, backup, restore and blob-times."""
+
+    @main.command("blob-times")
+    def blob_times() -> None:
+        """Set every blob's file times to the hour (run hourly: deploy/intake-blob-times.*)."""
+        count = blobs.coarsen_all(settings().blob_dir)
+        click.echo(f"{count} blob file(s): access and modification times set to the hour")
 
     @main.command("purge")
     @click.option("--dry-run", is_flag=True, help="Only count what would be purged.")

@@ -9,7 +9,8 @@ import click
 
 from intake.cli.common import database, settings
 from intake.services import audit
-from intake.stats import recount, service
+from intake.services import statistics as service
+from intake.stats import recount
 from intake.stats.filters import FilterError, parse_filters
 
 

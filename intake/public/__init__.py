@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask import Flask
 from flask_wtf.csrf import CSRFError
 
-from intake import ratelimit
 from intake.db import Database
 from intake.settings import Settings, load_settings
-from intake.webapp import make_flask
+from intake.web import ratelimit
+from intake.web.app import make_flask
+from intake.web.registry import require_endpoints
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
@@ -16,12 +17,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or load_settings()
     app = make_flask("intake.public", settings, settings.public_secret_key,
                      "intake_public", database, script=True)
-    # receipt and safety add their routes to the public blueprint on import
-    from intake.public import chrome, receipt, safety, uploads, views  # noqa: F401
+    from intake.public import chrome, receipt, safety, uploads, views
 
     chrome.install(app)
     uploads.install(app)
-    app.register_blueprint(views.bp)
+    for blueprint in (views.bp, receipt.bp, safety.bp):
+        app.register_blueprint(blueprint)
     if settings.transparency_page:
         from intake.public import transparency
 
@@ -29,4 +30,6 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.register_error_handler(CSRFError, receipt.csrf_failed)  # report form: views
     app.register_error_handler(429, views.rate_limited)
     ratelimit.install(app, settings)  # last: limits the endpoints registered above
+    require_endpoints(app, "uploads", uploads.UPLOAD_ENDPOINTS)
+    require_endpoints(app, "footer", (endpoint for endpoint, _label in chrome.FOOTER))
     return app

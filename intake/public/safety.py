@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import Blueprint, render_template
 
-from intake.public.views import bp
+bp = Blueprint("safety", __name__)
 
 
 @bp.get("/safety")

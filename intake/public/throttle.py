@@ -9,8 +9,8 @@ from limits import RateLimitItem, parse
 from limits.storage import storage_from_string
 from limits.strategies import MovingWindowRateLimiter
 
-from intake.ratelimit_key import client_key
-from intake.webapp import settings_of
+from intake.web.app import settings_of
+from intake.web.ratelimit_key import client_key
 
 
 @cache

@@ -5,10 +5,10 @@ from __future__ import annotations
 from flask import Blueprint, render_template
 from werkzeug.wrappers import Response
 
+from intake.services.stats_releases import latest_approved
 from intake.stats import charts
 from intake.stats.labels import NOTE, code_label, hidden_legend, period_label, title
-from intake.stats.releases import latest_approved
-from intake.webapp import db_session
+from intake.web.app import db_session
 
 bp = Blueprint("transparency", __name__)
 

@@ -7,10 +7,10 @@ from typing import Any
 from flask import Flask, current_app, has_app_context, request
 
 from intake.attachments.sink import EncryptingSink, UploadBatch
-from intake.webapp import NoSpoolRequest, settings_of
+from intake.web.app import NoSpoolRequest, settings_of
 
 # Endpoints that accept files; every other endpoint discards file parts unread.
-UPLOAD_ENDPOINTS = frozenset({"public.report_submit", "public.followup"})
+UPLOAD_ENDPOINTS = frozenset({"public.report_submit", "receipt.followup"})
 MB = 1024 * 1024
 
 

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from flask import Flask
 
-from intake import ratelimit
 from intake.db import Database
 from intake.settings import Settings, load_settings
-from intake.webapp import make_flask
+from intake.web import ratelimit
+from intake.web.app import make_flask
+from intake.web.registry import require_endpoints
 
 
 def create_app(settings: Settings | None = None, database: Database | None = None) -> Flask:
@@ -15,11 +16,26 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     settings = settings or load_settings()
     app = make_flask("intake.review", settings, settings.review_secret_key,
                      "intake_review", database)
-    from intake.review import access, admin, audit_views, auth, cases, files, nav, stats_views
+    from intake.review import (
+        access,
+        account,
+        admin,
+        audit_views,
+        auth,
+        cases,
+        files,
+        nav,
+        stats_views,
+    )
+    from intake.review.localtime import localtime
 
     access.install(app)
     nav.install(app)
-    for blueprint in (auth.bp, admin.bp, audit_views.bp, cases.bp, files.bp, stats_views.bp):
+    app.add_template_filter(localtime, "localtime")
+    for blueprint in (auth.bp, account.bp, admin.bp, audit_views.bp, cases.bp, files.bp,
+                      stats_views.bp):
         app.register_blueprint(blueprint)
     ratelimit.install(app, settings)  # last: limits the endpoints registered above
+    require_endpoints(app, "open endpoints", access.OPEN_ENDPOINTS)
+    require_endpoints(app, "navigation", (endpoint for endpoint, _label in nav.NAV))
     return app

@@ -12,7 +12,7 @@ from werkzeug.wrappers import Response
 from intake.crypto import DecryptionError
 from intake.models import Staff, StaffSession
 from intake.services import sessions
-from intake.webapp import db_session, settings_of
+from intake.web.app import db_session, settings_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -12,10 +12,12 @@ from wtforms.validators import DataRequired, EqualTo, Length
 
 from intake.models import ROLES, utcnow
 from intake.review.access import cookie_half, current_staff, roles
-from intake.review.localtime import localtime
 from intake.services import account as account_service
-from intake.services.staff import MIN_PASSPHRASE, StaffError
-from intake.webapp import db_session, settings_of
+from intake.services.credentials import MIN_PASSPHRASE, WrongPassphrase
+from intake.services.errors import StaffError
+from intake.web.app import db_session, settings_of
+
+bp = Blueprint("account", __name__)
 
 
 class PassphraseForm(FlaskForm):
@@ -54,12 +56,14 @@ def _page(pw: PassphraseForm | None = None, zone: ZoneForm | None = None,
         problem=problem, done=done, now_utc=utcnow()), status
 
 
+@bp.get("/account")
 @roles(*ROLES)
 def account() -> tuple[str, int]:
     """Show the account page."""
     return _page()
 
 
+@bp.post("/account/passphrase")
 @roles(*ROLES)
 def account_passphrase() -> tuple[str, int] | Response:
     """Re-wrap the private key under the new passphrase and end every other session."""
@@ -71,14 +75,15 @@ def account_passphrase() -> tuple[str, int] | Response:
         account_service.change_passphrase(
             db_session(), settings_of(current_app), current_staff(), form.old.data or "",
             form.new.data or "", keep_session_id=half.session_id if half else "")
-    except account_service.WrongPassphrase:
+    except WrongPassphrase:
         return _page(pw=form, problem=_("The current passphrase is not right."), status=400)
     except StaffError:
         return _page(pw=form, problem=_("Choose a new passphrase that differs from the "
                                         "current one."), status=400)
-    return redirect(url_for("review.account", done="passphrase"))
+    return redirect(url_for("account.account", done="passphrase"))
 
 
+@bp.post("/account/time-zone")
 @roles(*ROLES)
 def account_zone() -> tuple[str, int] | Response:
     """Save the display time zone."""
@@ -89,13 +94,5 @@ def account_zone() -> tuple[str, int] | Response:
         account_service.set_time_zone(db_session(), current_staff(), form.zone.data or "")
     except StaffError:
         return _page(zone=form, problem=_("Unknown time zone."), status=400)
-    return redirect(url_for("review.account", done="zone"))
+    return redirect(url_for("account.account", done="zone"))
 
-
-def attach(bp: Blueprint) -> None:
-    """Put the account views and the `localtime` filter on the review blueprint."""
-    bp.add_url_rule("/account", "account", account, methods=["GET"])
-    bp.add_url_rule("/account/passphrase", "account_passphrase", account_passphrase,
-                    methods=["POST"])
-    bp.add_url_rule("/account/time-zone", "account_zone", account_zone, methods=["POST"])
-    bp.add_app_template_filter(localtime, "localtime")

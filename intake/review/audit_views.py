@@ -6,7 +6,7 @@ from flask import Blueprint, render_template, request
 
 from intake.review.access import roles
 from intake.services import audit
-from intake.webapp import db_session
+from intake.web.app import db_session
 
 bp = Blueprint("audit", __name__)
 PER_PAGE = 50

@@ -16,7 +16,6 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
-from intake.review import account
 from intake.review.access import (
     before_second_factor,
     cookie_half,
@@ -28,7 +27,7 @@ from intake.services import login as login_service
 from intake.services.audit import record
 from intake.services.sessions import end_session
 from intake.services.staff import ISSUER, totp_secret
-from intake.webapp import db_session, settings_of
+from intake.web.app import db_session, settings_of
 
 bp = Blueprint("review", __name__)
 
@@ -160,9 +159,6 @@ def logout() -> WerkzeugResponse:
         db.commit()
     cookie.clear()
     return redirect(url_for("review.login"))
-
-
-account.attach(bp)
 
 
 @bp.get("/healthz")

@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from intake.review.access import current_staff, roles
-from intake.stats import releases, service
+from intake.services import statistics as service
+from intake.services import stats_releases as releases
+from intake.services.stats_page import analyst_page
 from intake.stats.filters import FilterError, parse_filters
 from intake.stats.labels import NOTE, code_label, hidden_legend, period_label, title
-from intake.stats.page import analyst_page
-from intake.webapp import db_session, settings_of
+from intake.web.app import db_session, settings_of
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
 

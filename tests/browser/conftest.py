@@ -99,6 +99,7 @@ def live_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         receipt_kdf_time_cost=1, receipt_kdf_memory_kib=1024, receipt_kdf_parallelism=1,
         rate_limit_submit="100000/hour", rate_limit_receipt="100000/hour",
         rate_limit_login="100000/hour",
+        transparency_page=True,  # so every browser check visits /transparency too
     )
 
 
@@ -279,7 +280,7 @@ def signed_in(live_review: LiveServer) -> Callable[[Any, StaffHandle], None]:
     typing TOTP codes (a code is accepted only once per time step).
     """
     from intake.models import Staff, StaffSession
-    from intake.services.reading import unlock_private_key
+    from intake.services.credentials import unlock_private_key
     from intake.services.sessions import _id_hash, mark_second_factor, start_session
 
     def _sign_in(page: Any, handle: StaffHandle) -> None:

@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 import redis
 
-from intake import ratelimit
 from intake.models import Staff
 from intake.public import create_app as public_app_factory
 from intake.review import create_app as review_app_factory
 from intake.settings import Settings
+from intake.web import ratelimit
 from tests.support.factories import csrf_token, report_fields
 
 ADDRESS_A = "198.51.100.23"
@@ -144,12 +144,14 @@ def test_login_and_second_factor_share_a_limit(
                        headers={"X-Forwarded-For": ADDRESS_B}).status_code == 401
 
 
-def test_missing_endpoint_is_skipped(settings: Settings, database: Any) -> None:
-    """public.receipt_post may land later: until then nothing breaks."""
-    app = public_app_factory(settings, database)
-    assert "public.receipt_post" in ratelimit.LIMITED
-    assert ("public.receipt_post" in app.view_functions) == (
-        any(r.endpoint == "public.receipt_post" for r in app.url_map.iter_rules()))
+def test_every_limited_endpoint_is_limited(settings: Settings, database: Any) -> None:
+    """Each app wraps exactly the endpoints its registry names (none lost to a rename)."""
+    apps = {"intake.public": public_app_factory(settings, database),
+            "intake.review": review_app_factory(settings, database)}
+    assert set(ratelimit.LIMITED) == set(apps)
+    for name, app in apps.items():
+        for endpoint in ratelimit.LIMITED[name]:
+            assert endpoint in app.view_functions
 
 
 def test_key_is_keyed_rotating_and_not_the_address() -> None:

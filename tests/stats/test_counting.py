@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from intake.services.site import set_value
+from intake.services.statistics import protected
 from intake.stats.filters import FilterError, Filters, parse_filters
-from intake.stats.service import protected
 
 
 def _table(payload: dict[str, Any], table_id: str) -> dict[str, Any]:

@@ -7,9 +7,9 @@ from typing import Any
 from sqlalchemy import select
 
 from intake.models import PrivacyLedgerEntry
+from intake.services.statistics import export, protected
 from intake.stats.filters import Filters
 from intake.stats.noise import noisy_counts
-from intake.stats.service import export, protected
 
 
 def _cells(payload: dict[str, Any]) -> list[Any]:

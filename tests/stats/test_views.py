@@ -23,7 +23,7 @@ def test_analyst_reaches_statistics_but_no_case(analyst_client, session, make_ca
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Reported cases, not prevalence" in html
-    assert "Surveillance and stalking" in html
+    assert "Being followed, watched or photographed (physical surveillance)" in html
     app = analyst_client.application
     case_rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("cases.")]
     for rule in case_rules:
@@ -112,8 +112,8 @@ def _public(settings, database):
 def test_transparency_shows_only_the_latest_approved_release(settings, database, session,
                                                             make_case, make_staff):
     from intake.models import Staff
+    from intake.services.stats_releases import approve_release, create_release
     from intake.stats.filters import Filters
-    from intake.stats.releases import approve_release, create_release
 
     client = _public(settings, database)
     assert "No statistics" in client.get("/transparency").get_data(as_text=True)

@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from intake.models import Staff
+from intake.services.statistics import overview
+from intake.services.stats_releases import list_releases
 from intake.settings import Settings
 from intake.stats.filters import Filters
-from intake.stats.releases import list_releases
-from intake.stats.service import overview
 
 
 def analyst_page(session: Session, settings: Settings, staff: Staff,

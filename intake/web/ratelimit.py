@@ -20,18 +20,24 @@ from flask import Flask, current_app, request
 from flask_limiter import Limiter
 
 from intake.settings import Settings
+from intake.web.registry import require_endpoints
 
 ROTATE_HOURS = 6
 EXTENSION = "intake_rate_key"
 PEPPER_PREFIX = "intake:rl:pepper:"
 
-# endpoint -> (setting that holds the limit, shared scope, methods that count).
-# Endpoints missing from an app (a feature not merged yet) are skipped.
-LIMITED: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    "public.report_submit": ("rate_limit_submit", "submit", ("POST",)),
-    "public.receipt_post": ("rate_limit_receipt", "receipt", ("POST",)),
-    "review.login_post": ("rate_limit_login", "login", ("POST",)),
-    "review.second_factor": ("rate_limit_login", "login", ("POST",)),
+# app name -> endpoint -> (setting that holds the limit, shared scope, methods that count).
+# Every endpoint named here must exist in its app (checked when the app is built).
+LIMITED: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
+    "intake.public": {
+        "public.report_submit": ("rate_limit_submit", "submit", ("POST",)),
+        "receipt.receipt_post": ("rate_limit_receipt", "receipt", ("POST",)),
+        "receipt.receipt_shown": ("rate_limit_receipt", "receipt", ("POST",)),
+    },
+    "intake.review": {
+        "review.login_post": ("rate_limit_login", "login", ("POST",)),
+        "review.second_factor": ("rate_limit_login", "login", ("POST",)),
+    },
 }
 
 PepperSource = Callable[[int], bytes]
@@ -132,10 +138,10 @@ def install(app: Flask, settings: Settings, key_prefix: str | None = None) -> Li
         # A broken Redis must not stop reports: counting pauses, the service goes on.
         swallow_errors=True,
     )
-    for endpoint, (setting, scope, methods) in LIMITED.items():
-        view = app.view_functions.get(endpoint)
-        if view is None:
-            continue
+    limited_here = LIMITED.get(app.name, {})
+    require_endpoints(app, "rate limits", limited_here)
+    for endpoint, (setting, scope, methods) in limited_here.items():
+        view = app.view_functions[endpoint]
         limit = str(getattr(settings, setting))
         limited: Any = limiter.shared_limit(limit, scope=scope, methods=list(methods))(view)
         app.view_functions[endpoint] = limited

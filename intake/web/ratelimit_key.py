@@ -14,7 +14,7 @@ import time
 
 from flask import current_app, request
 
-from intake.webapp import settings_of
+from intake.web.app import settings_of
 
 ROTATE_SECONDS = 6 * 3600
 _cache: dict[tuple[str, int], bytes] = {}

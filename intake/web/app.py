@@ -14,12 +14,12 @@ from flask_wtf.csrf import CSRFProtect
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import HTTPException
 
-from intake import headers, wtforms_i18n
 from intake.db import Database
-from intake.i18n import LANGUAGES, select_locale
 from intake.settings import Settings
+from intake.web import headers, wtforms_i18n
+from intake.web.i18n import LANGUAGES, bcp47, select_locale
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class NoSpoolRequest(Request):
@@ -99,14 +99,16 @@ def make_flask(
         SESSION_COOKIE_SECURE=settings.behind_tls,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
         MAX_CONTENT_LENGTH=settings.max_request_mb * 1024 * 1024,
-        MAX_FORM_MEMORY_SIZE=max(settings.max_report_chars * 8, 500_000),
+        # Room for a text well past the limit (4 UTF-8 bytes a character, percent-encoded
+        # when sent without files), so an over-long testimony gets the form back with the
+        # counts and the text instead of a bare 413.
+        MAX_FORM_MEMORY_SIZE=max(settings.max_report_chars * 4 * 3 * 2, 500_000),
         WTF_CSRF_TIME_LIMIT=None,
         # Strict mode demands a Referer over HTTPS, which Referrer-Policy: no-referrer
         # removes; the token plus SameSite=Strict cookies are the protection.
         WTF_CSRF_SSL_STRICT=False,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
         TEMPLATES_AUTO_RELOAD=False,
-        INTAKE_SETTINGS=settings,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True
@@ -127,7 +129,7 @@ def make_flask(
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"languages": LANGUAGES, "site_name": settings.site_name,
+        return {"languages": LANGUAGES, "bcp47": bcp47, "site_name": settings.site_name,
                 "get_locale": get_locale}
 
     return app

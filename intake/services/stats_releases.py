@@ -10,12 +10,12 @@ from sqlalchemy.orm import Session
 
 from intake.models import Staff, StatsRelease, utcnow
 from intake.services import audit
+from intake.services.statistics import generation
 from intake.settings import Settings
 from intake.stats.compute import payload
 from intake.stats.filters import Filters, check_period
 from intake.stats.joint import release_result
 from intake.stats.protection import ProtectionError
-from intake.stats.service import generation
 
 
 class ReleaseError(ValueError):

@@ -1,0 +1,1 @@
+"""Web plumbing both Flask apps share: the app base, headers, languages, rate limits."""
