@@ -15,19 +15,19 @@ from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from intake.stats.labels import code_label  # noqa: E402
 
-BY_TYPE = _l("Acts by type, whole period (bars: number of acts)")
+BY_TYPE = _l("Acts by type, whole period (bars: number of acts; types with none left out)")
 BY_QUARTER = _l("Acts per quarter (points: number of acts; hidden quarters left out)")
-ACTS_AXIS = _l("Acts")
 NO_CASES = _l("No counted case in this period")
 
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 DECIMALS = re.compile(rb"(\d+\.\d)\d+")
 INDENT = re.compile(rb"\n\s+")
+COMMENT = re.compile(rb"<!--.*?-->\n?", re.S)
 
 
 def _compact(svg: bytes) -> bytes:
-    """The transparency page must stay light: one decimal and no indentation suffice."""
-    return INDENT.sub(b"\n", DECIMALS.sub(rb"\1", svg))
+    """The transparency page must stay light: one decimal, no indentation, no comments."""
+    return COMMENT.sub(b"", INDENT.sub(b"\n", DECIMALS.sub(rb"\1", svg)))
 
 
 def _published(values: list[int | str], names: list[str]) -> tuple[list[str], list[int]]:
@@ -60,11 +60,11 @@ def render(payload: dict[str, Any], fmt: str) -> bytes:
             _empty(left, str(BY_TYPE))
             _empty(right, str(BY_QUARTER))
         else:
-            names = [code_label("act_type", c) for c in acts["rows"]]
-            labels, numbers = _published(acts["row_totals"], names)
+            present = [(code_label("act_type", c), v)
+                       for c, v in zip(acts["rows"], acts["row_totals"], strict=True) if v != 0]
+            labels, numbers = _published([v for _, v in present], [n for n, _ in present])
             left.barh(labels[::-1], numbers[::-1], color="#0b5394")
             left.set_title(str(BY_TYPE))
-            left.set_xlabel(str(ACTS_AXIS))
             left.xaxis.set_major_locator(MaxNLocator(integer=True))
             qlabels, qnumbers = _published(trend["column_totals"], trend["columns"])
             shown = [(q, n) for q, n, v in zip(qlabels, qnumbers, trend["column_totals"],
@@ -72,12 +72,11 @@ def render(payload: dict[str, Any], fmt: str) -> bytes:
             right.plot([q for q, _ in shown], [n for _, n in shown], marker="o",
                        color="#0b5394")
             right.set_title(str(BY_QUARTER))
-            right.set_ylabel(str(ACTS_AXIS))
             right.tick_params(axis="x", labelrotation=45)
             right.set_ylim(bottom=0)
             right.yaxis.set_major_locator(MaxNLocator(integer=True))
         fig.text(0.01, 0.005, f"{payload['note']}. {payload.get('hidden_note', '')}",
-                 fontsize=7, wrap=True)
+                 fontsize=7)
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=90, metadata={"Date": None} if fmt == "svg" else None)
         plt.close(fig)
