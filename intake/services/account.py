@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from intake.crypto import DecryptionError, verify_passphrase
 from intake.models import Staff
 from intake.services.audit import record
-from intake.services.login import record_failure
+from intake.services.login import is_throttled, record_failure
 from intake.services.reading import NoAccess, unlock_private_key
 from intake.services.sessions import end_all_sessions
 from intake.services.staff import StaffError, set_analyst_passphrase, set_passphrase
@@ -29,14 +29,17 @@ def time_zones() -> tuple[str, ...]:
 
 
 def change_passphrase(session: Session, settings: Settings, staff: Staff, old: str, new: str,
-                      keep_session_id: str) -> int:
+                      keep_session_id: str, client: str) -> int:
     """Re-wrap the private key under the new passphrase (data untouched); end other sessions.
 
     Returns how many other sessions were ended. A wrong current passphrase counts as a
-    failed sign-in, so a borrowed session cannot be used to guess it.
+    failed sign-in of this client, and a slowed client is refused before any check, so a
+    borrowed session cannot be used to guess it.
     """
+    if is_throttled(session, settings, staff, client):
+        raise WrongPassphrase("too many failures from this client")
     if staff.password_hash is None or not verify_passphrase(staff.password_hash, old):
-        record_failure(session, settings, staff)
+        record_failure(session, settings, staff, client)
         session.commit()
         raise WrongPassphrase("the current passphrase is not right")
     if new == old:
