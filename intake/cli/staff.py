@@ -11,8 +11,9 @@ import qrcode
 from intake.cli.common import database, settings
 from intake.models import ROLES
 from intake.services.audit import record
+from intake.services.errors import StaffError
 from intake.services.onboarding import invite_staff, setup_path
-from intake.services.staff import StaffError, create_staff
+from intake.services.staff import create_staff
 
 
 def _read_passphrase(from_stdin: bool) -> str:

@@ -14,7 +14,8 @@ from intake.review.access import current_private_key, current_staff, roles
 from intake.services import admin as admin_service
 from intake.services import grants, onboarding
 from intake.services.admin import SETTING_RANGES
-from intake.services.staff import MIN_PASSPHRASE, StaffError
+from intake.services.credentials import MIN_PASSPHRASE
+from intake.services.errors import StaffError
 from intake.web.app import db_session, settings_of
 
 bp = Blueprint("admin", __name__)
@@ -56,7 +57,7 @@ class SettingsForm(FlaskForm):
 
 
 def _batch() -> int:
-    return int(current_app.config.get("INTAKE_GRANT_BATCH", grants.DEFAULT_BATCH))
+    return grants.DEFAULT_BATCH
 
 
 def _staff_page(form: InviteForm | None = None, problem: str | None = None,

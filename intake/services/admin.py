@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session
 from intake.models import KeyWrap, LoginFailure, Staff, StaffSession, utcnow
 from intake.services import site
 from intake.services.audit import record
+from intake.services.errors import StaffError
 from intake.services.login import counting_since
-from intake.services.staff import StaffError
 from intake.settings import Settings
 
 # name -> (minimum, maximum); retention 0 means "keep forever".
