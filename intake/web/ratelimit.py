@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
@@ -31,6 +31,8 @@ EXTENSION = "intake_rate_key"
 PROXIES = "intake_trusted_proxies"
 COUNTERS = "intake_counters"
 PEPPER_PREFIX = "intake:rl:pepper:"
+# A Redis that hangs must not hang requests: one try, one second, then counting pauses.
+REDIS_TIMEOUT_SECONDS = 1.0
 
 # app name -> endpoint -> (setting that holds the limit, shared scope, methods that count).
 # Every endpoint named here must exist in its app (checked when the app is built).
@@ -67,7 +69,7 @@ def redis_pepper(url: str, ttl_seconds: int) -> PepperSource:
     """
     import redis
 
-    client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+    client = redis.Redis.from_url(url, **redis_options())
 
     def fetch(period: int) -> bytes | None:
         name = f"{PEPPER_PREFIX}{period}"
@@ -78,7 +80,7 @@ def redis_pepper(url: str, ttl_seconds: int) -> PepperSource:
             return None
         if not value:
             return None
-        return bytes.fromhex(value.decode() if isinstance(value, bytes) else str(value))
+        return bytes.fromhex(cast(bytes, value).decode())  # replies are not decoded: bytes
 
     return fetch
 
@@ -194,6 +196,16 @@ def counters(app: Flask) -> Counters:
     return found
 
 
+def redis_options() -> dict[str, Any]:
+    """Client options for every Redis connection of the rate limits (pepper and counters)."""
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
+    return {"socket_timeout": REDIS_TIMEOUT_SECONDS,
+            "socket_connect_timeout": REDIS_TIMEOUT_SECONDS,
+            "retry": Retry(NoBackoff(), 0)}
+
+
 def _rotating_key(settings: Settings) -> RotatingKey:
     """Shared pepper when counters are shared (Redis), a per-process one otherwise."""
     if shared_storage(settings):
@@ -228,6 +240,7 @@ def install(app: Flask, settings: Settings, key_prefix: str | None = None) -> Li
         key_func=client_key,
         app=app,
         storage_uri=settings.rate_limit_storage,
+        storage_options=redis_options() if shared_storage(settings) else {},
         key_prefix=prefix,
         headers_enabled=False,
         # A broken Redis must not stop reports: counting pauses, the service goes on.

@@ -8,6 +8,7 @@ import os
 import secrets
 import socket
 import subprocess
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -465,6 +466,35 @@ def test_an_unreachable_redis_at_start_stops_no_report(
     assert open_receipt_page(client, code).status_code == 200
 
 
+@pytest.fixture
+def hung_redis() -> Iterator[str]:
+    """A "Redis" that accepts connections and never answers (a stopped or stuck server)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(64)  # the kernel completes the handshakes; nobody ever reads or replies
+    yield f"redis://127.0.0.1:{server.getsockname()[1]}/0"
+    server.close()
+
+
+def test_a_redis_that_hangs_delays_but_stops_no_report(
+        settings: Settings, database: Any, make_staff: Any, recovery_key: Any,
+        hung_redis: str) -> None:
+    make_staff("reviewer")
+    app = public_app_factory(_behind_proxy(settings, hung_redis), database)
+    client = _via_proxy(app, ADDRESS_A)
+    results: list[Any] = []
+    worker = threading.Thread(target=lambda: results.append(_post_report(client, "sent")),
+                              daemon=True)
+    started = time.monotonic()
+    worker.start()
+    worker.join(timeout=60)
+    assert results, "the report hung on Redis"
+    assert results[0].status_code == 200
+    # pepper and counter each wait one timeout, once (no retries)
+    assert time.monotonic() - started < 6 * ratelimit.REDIS_TIMEOUT_SECONDS + 3
+    assert _cases(database) == 1
+
+
 # --- registries and production start-up ---------------------------------------------------
 
 def test_every_limited_endpoint_is_limited(settings: Settings, database: Any) -> None:
@@ -490,7 +520,12 @@ def test_production_refuses_per_worker_counters(
         settings: Settings, env: str, storage: str, workers: int, refused: bool) -> None:
     cfg = settings.replace(env=env, rate_limit_storage=storage)
     if refused:
-        with pytest.raises(SettingsError, match="rate_limit_storage"):
+        with pytest.raises(SettingsError) as refusal:
             ratelimit.require_shared_counters(cfg, workers)
+        # the operator is told what to change, in full
+        assert str(refusal.value) == (
+            "production mode refuses to start 2 workers with rate_limit_storage 'memory://': "
+            "each worker would count separately. Set rate_limit_storage to a redis:// URL "
+            "(docs/deploy.md, section 4), or run one worker (INTAKE_GUNICORN_WORKERS=1).")
     else:
         ratelimit.require_shared_counters(cfg, workers)
