@@ -119,9 +119,6 @@ class RotatingKey:
         return hmac.new(self.current(), address.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-_PROCESS_KEY = RotatingKey(secrets.token_urlsafe(32))
-
-
 def trusted_networks(settings: Settings, app_name: str) -> tuple[Network, ...]:
     """The proxies whose X-Forwarded-For this app believes: none unless configured, and
     never on an app outside FORWARDED_APPS (the review app)."""
@@ -144,7 +141,7 @@ def client_address() -> str:
     a last hop that is not an IP address is not believed (the peer is counted instead).
     """
     peer = request.remote_addr or ""
-    trusted: tuple[Network, ...] = current_app.extensions.get(PROXIES, ())
+    trusted: tuple[Network, ...] = current_app.extensions[PROXIES]
     if not trusted:
         return peer
     try:
@@ -162,7 +159,7 @@ def client_address() -> str:
 
 def client_key() -> str:
     """The keyed, rotating identifier of this request's client (never the address itself)."""
-    rotating: RotatingKey = current_app.extensions.get(EXTENSION, _PROCESS_KEY)
+    rotating: RotatingKey = current_app.extensions[EXTENSION]
     return rotating.digest(client_address())
 
 

@@ -4,6 +4,8 @@ app); counters really shared in Redis; a Redis that goes away stops no report.""
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import os
 import secrets
 import socket
@@ -343,6 +345,19 @@ def test_the_apps_pepper_lives_at_most_two_periods(
     period = int(name.rsplit(":", 1)[1])
     assert period == int(time.time() // (6 * 3600))
     assert 6 * 3600 < store.ttl(name) <= 12 * 3600
+
+
+def test_the_key_is_the_documented_construction() -> None:
+    """K_period = HMAC-SHA256(secret, pepper || period as 8 bytes big-endian); a counter
+    key is the first 32 hex digits of HMAC-SHA256(K_period, address) (docs/decisions.md)."""
+    pepper = bytes(range(32))
+    period = 123_456
+    key = ratelimit.RotatingKey("s" * 40, pepper=lambda _period: pepper,
+                                clock=lambda: period * 6 * 3600 + 5.0)
+    k_period = hmac.new(b"s" * 40, pepper + period.to_bytes(8, "big"), hashlib.sha256).digest()
+    assert key.current() == k_period
+    assert key.digest(ADDRESS_A) == hmac.new(k_period, ADDRESS_A.encode(),
+                                             hashlib.sha256).hexdigest()[:32]
 
 
 def test_keys_rotate_every_six_hours() -> None:
