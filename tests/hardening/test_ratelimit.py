@@ -223,7 +223,8 @@ def test_a_peer_that_is_not_an_ip_is_never_a_trusted_proxy(
 
 def test_only_the_named_proxies_are_trusted_and_only_for_an_ip(
         settings: Settings, database: Any) -> None:
-    app = public_app_factory(settings.replace(trusted_proxy=("10.0.0.0/8",)), database)
+    # a host address with a mask, as operators write it, names its network
+    app = public_app_factory(settings.replace(trusted_proxy=("10.9.9.9/8",)), database)
     with app.test_request_context("/", environ_base={"REMOTE_ADDR": "127.0.0.1"},
                                   headers={"X-Forwarded-For": ADDRESS_A}):
         assert ratelimit.client_address() == "127.0.0.1"
@@ -234,6 +235,8 @@ def test_only_the_named_proxies_are_trusted_and_only_for_an_ip(
         with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.1.2.3"},
                                       headers={"X-Forwarded-For": garbage}):
             assert ratelimit.client_address() == "10.1.2.3", garbage
+    with app.test_request_context("/", environ_base={"REMOTE_ADDR": "10.1.2.3"}):
+        assert ratelimit.client_address() == "10.1.2.3"  # the proxy sent no header
 
 
 def test_a_trusted_proxy_that_is_not_an_address_stops_the_app(
