@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -23,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from intake import vocab
 from intake.public.file_fields import FileFields
 from intake.public.form_body import FormBodyOnly
+from intake.public.text_limit import within_limit
 
 MONTHS = [
     ("", _l("Month")), ("1", _l("January")), ("2", _l("February")), ("3", _l("March")),
@@ -48,10 +50,14 @@ class ReportForm(FormBodyOnly, FlaskForm, FileFields):
     """Everything a defender may tell us; only 'what happened' is required."""
 
     what = TextAreaField(
-        _l("What happened?"),
-        validators=[DataRequired(_l("Please describe what happened.")), Length(max=20000)],
+        _l("What happened? (required)"),
+        validators=[DataRequired(_l("Please describe what happened.")), within_limit],
         description=_l("In your own words. Include anything you think matters."),
     )
+    # Drawn when the form is served and shown at its top, so the reporter can write it
+    # down before anything can go wrong; the server only derives from it (never stores
+    # it), and a re-post with the same code is recognised instead of stored twice.
+    receipt_code = HiddenField()
     when_date = DateField(
         _l("Date, if you know it"), validators=[Optional(), _not_future],
         description=_l("Or give only the month and year below."),
@@ -64,7 +70,7 @@ class ReportForm(FormBodyOnly, FlaskForm, FileFields):
     )
     region = SelectField(_l("Region"), validators=[Optional()])
     place = StringField(
-        _l("Place (optional)"), validators=[Optional(), Length(max=300)],
+        _l("Place"), validators=[Optional(), Length(max=300)],
         description=_l("A town or district is enough. Do not give your home address."),
     )
     acts = MultiCheckboxField(_l("What kind of incident? (choose any)"),
@@ -73,7 +79,7 @@ class ReportForm(FormBodyOnly, FlaskForm, FileFields):
                                       choices=list(vocab.PERPETRATORS.items()))
     danger_now = BooleanField(_l("I am in danger now"))
     contact = TextAreaField(
-        _l("How can we reach you safely? (optional)"),
+        _l("How can we reach you safely?"),
         validators=[Optional(), Length(max=1000)],
         description=_l("Only if it is safe. You can also come back with your receipt code."),
     )

@@ -1,7 +1,7 @@
 """login failures per (account, client); no account lock
 
 Revision ID: login_throttle_per_client
-Revises: 0008
+Revises: 0009_unordered_reporter_rows
 
 A hard account lock let anyone who knew a username keep that person out. Failures now
 carry the keyed client identifier (never an address) and slow only that client, so the
@@ -16,7 +16,7 @@ import intake.models.base
 
 
 revision = 'login_throttle_per_client'
-down_revision = '0008'
+down_revision = '0009_unordered_reporter_rows'
 branch_labels = None
 depends_on = None
 
