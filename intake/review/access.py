@@ -6,21 +6,26 @@ import base64
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from flask import Flask, abort, current_app, g, redirect, request, session, url_for
+from flask import Flask, abort, current_app, g, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from intake.crypto import DecryptionError
-from intake.models import Staff, StaffSession
+from intake.models import Case, Staff, StaffSession
 from intake.services import sessions
+from intake.services.case_access import CaseNotFound, CaseRefused, require_case
 from intake.web.app import db_session, settings_of
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# Endpoints anyone may reach: the login page, static files and the health check.
+# Endpoints anyone may reach: the login page, static files, the health check and the
+# one-time setup link (its 256-bit token is the credential).
 OPEN_ENDPOINTS = {"static", "review.login", "review.login_post", "review.health",
-                  "admin.setup", "admin.setup_post"}
+                  "setup.page", "setup.passphrase", "setup.code", "setup.qr"}
 ROLES_ATTR = "intake_roles"
 PRE_2FA_ATTR = "intake_pre_2fa"
+CASE_ATTR = "intake_case_param"
+CASE_PARAMS = ("reference", "item_id")
 
 
 def roles(*allowed: str) -> Callable[[F], F]:
@@ -30,6 +35,19 @@ def roles(*allowed: str) -> Callable[[F], F]:
 
     def mark(view: F) -> F:
         setattr(view, ROLES_ATTR, frozenset(allowed))
+        return view
+
+    return mark
+
+
+def case_scoped(param: str) -> Callable[[F], F]:
+    """Declare that a view reads or writes the case its URL names (by `reference`, or by an
+    attachment's `item_id`): the guard then requires a key wrap of that case's report."""
+    if param not in CASE_PARAMS:
+        raise ValueError(f"a case is named by one of {CASE_PARAMS}")
+
+    def mark(view: F) -> F:
+        setattr(view, CASE_ATTR, param)
         return view
 
     return mark
@@ -71,6 +89,14 @@ def current_staff() -> Staff:
     return staff
 
 
+def current_case() -> Case:
+    """The case of a case-scoped view, already checked by the guard."""
+    case: Case | None = g.get("case")
+    if case is None:
+        abort(404)
+    return case
+
+
 def current_session() -> StaffSession:
     """The server half of this request's session."""
     row: StaffSession | None = g.get("staff_session")
@@ -110,6 +136,26 @@ def _enforce() -> Response | None:
         return None
     if not allowed or staff.role not in allowed:
         abort(403)
+    param = getattr(view, CASE_ATTR, None)
+    if param is not None:
+        return _check_case(staff, param)
+    return None
+
+
+def _check_case(staff: Staff, param: str) -> Response | None:
+    """Need to know for reads and writes alike: no wrap of the report, no case."""
+    value = (request.view_args or {}).get(param)
+    if not isinstance(value, str):
+        abort(404)
+    try:
+        g.case = require_case(db_session(), staff.id, **{param: value})
+    except CaseNotFound:
+        abort(404)
+    except CaseRefused:
+        page = render_template("error.html", code=403, message=_(
+            "You hold no key for this case, so you can neither read nor change it. "
+            "An administrator can give you access."))
+        return Response(page, status=403, mimetype="text/html")
     return None
 
 

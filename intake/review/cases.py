@@ -10,7 +10,13 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from intake.models import Case, Item, Staff
-from intake.review.access import current_private_key, current_staff, roles
+from intake.review.access import (
+    case_scoped,
+    current_case,
+    current_private_key,
+    current_staff,
+    roles,
+)
 from intake.services import triage as tr
 from intake.services.cases import read_case
 from intake.services.inbox import InboxFilter, inbox_page
@@ -47,9 +53,10 @@ def inbox() -> tuple[str, int]:
 
 @bp.get("/cases/<reference>")
 @roles("admin", "reviewer")
+@case_scoped("reference")
 def case(reference: str) -> tuple[str, int]:
     """The decrypted report and its follow-ups, replies and notes, all escaped."""
-    return _render_case(reference, None, {}, 200)
+    return _render_case(current_case().reference, None, {}, 200)
 
 
 def _render_case(reference: str, problem: object, typed: dict[str, str],
@@ -68,22 +75,16 @@ def _render_case(reference: str, problem: object, typed: dict[str, str],
                            problem=problem, typed=typed), code
 
 
-def _case_or_404(reference: str) -> Case:
-    found = tr.find_case(db_session(), reference)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _back(reference: str) -> Response:
     return redirect(url_for("cases.case", reference=reference), code=303)
 
 
 @bp.post("/cases/<reference>/triage")
 @roles("admin", "reviewer")
+@case_scoped("reference")
 def triage(reference: str) -> Response | tuple[str, int]:
     """Status, priority, assignee and acknowledgement."""
-    found = _case_or_404(reference)
+    found = current_case()
     change = tr.TriageChange(status=request.form.get("status", "")[:16] or None,
                              priority=request.form.get("priority", "")[:16] or None,
                              assignee_id=request.form.get("assignee", "")[:36] or None,
@@ -98,9 +99,10 @@ def triage(reference: str) -> Response | tuple[str, int]:
 
 @bp.post("/cases/<reference>/labels")
 @roles("admin", "reviewer")
+@case_scoped("reference")
 def labels(reference: str) -> Response | tuple[str, int]:
     """Replace the coded labels."""
-    found = _case_or_404(reference)
+    found = current_case()
     chosen = {v: [c[:32] for c in request.form.getlist(v)[:50]]
               for v in tr.MULTI + tr.SINGLE}
     try:
@@ -113,6 +115,7 @@ def labels(reference: str) -> Response | tuple[str, int]:
 
 @bp.post("/cases/<reference>/notes")
 @roles("admin", "reviewer")
+@case_scoped("reference")
 def note(reference: str) -> Response | tuple[str, int]:
     """An internal note for staff."""
     return _text(reference, "note", tr.add_note)
@@ -120,6 +123,7 @@ def note(reference: str) -> Response | tuple[str, int]:
 
 @bp.post("/cases/<reference>/replies")
 @roles("admin", "reviewer")
+@case_scoped("reference")
 def reply(reference: str) -> Response | tuple[str, int]:
     """A reply the reporter reads with the receipt code."""
     return _text(reference, "reply", tr.add_reply)
@@ -127,7 +131,7 @@ def reply(reference: str) -> Response | tuple[str, int]:
 
 def _text(reference: str, kind: str,
           add: Callable[[Session, Staff, Case, str], Item]) -> Response | tuple[str, int]:
-    found = _case_or_404(reference)
+    found = current_case()
     text = request.form.get("text", "")
     try:
         add(db_session(), current_staff(), found, text)

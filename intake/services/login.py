@@ -31,6 +31,7 @@ class LoginResult:
 
     staff: Staff | None = None
     half: CookieHalf | None = None
+    unenrolled: bool = False
 
     @property
     def ok(self) -> bool:
@@ -98,6 +99,11 @@ def check_passphrase(
         record(session, staff, "account.kdf_upgrade", target=staff.username, detail={
             "time_cost": upgraded.time_cost, "memory_kib": upgraded.memory_cost_kib,
             "parallelism": upgraded.parallelism})
+    if not staff.totp_enrolled:
+        # The secret is shown only where enrolment is confirmed (terminal, setup link):
+        # a passphrase alone opens no session, so it can never reach a secret.
+        session.commit()
+        return LoginResult(unenrolled=True)
     # Failures are cleared only after the second factor: clearing them here would let
     # someone who knows the passphrase guess TOTP codes forever by signing in again.
     half = start_session(session, staff, private)
@@ -108,7 +114,7 @@ def check_passphrase(
 def _accept_totp(session: Session, settings: Settings, staff: Staff, code: str,
                  now: float | None) -> bool:
     """±1 step, and a step already used is refused (replay); a failure is counted."""
-    if is_locked(staff):
+    if is_locked(staff) or not staff.totp_enrolled:
         return False
     code = "".join(ch for ch in code if ch.isdigit())
     totp = pyotp.TOTP(totp_secret(settings, staff))
@@ -119,7 +125,6 @@ def _accept_totp(session: Session, settings: Settings, staff: Staff, code: str,
             if step <= staff.totp_last_step:
                 break
             staff.totp_last_step = step
-            staff.totp_enrolled = True
             staff.lock_count = 0
             session.execute(delete(LoginFailure).where(LoginFailure.staff_id == staff.id))
             return True
