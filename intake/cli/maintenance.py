@@ -1,4 +1,5 @@
-"""`intake purge`, `intake backup`, `intake restore`: retention and disaster recovery."""
+"""`intake purge`, `intake sweep-sessions`, `intake backup`, `intake restore`: retention,
+expired staff sessions and disaster recovery."""
 
 from __future__ import annotations
 
@@ -8,12 +9,24 @@ from pathlib import Path
 import click
 
 from intake.cli.common import database, settings
-from intake.services import backup, retention
+from intake.services import backup, retention, sessions
 from intake.services.audit import record
 
 
 def register(main: click.Group) -> None:
-    """Attach purge, backup and restore."""
+    """Attach purge, sweep-sessions, backup and restore."""
+
+    @main.command("sweep-sessions")
+    def sweep_sessions() -> None:
+        """Delete expired staff sessions (their wrapped keys); run by intake-sessions.timer."""
+        cfg = settings()
+        db = database(cfg)
+        try:
+            with db.transaction() as session:
+                swept = sessions.sweep_expired(session, cfg)
+        finally:
+            db.dispose()
+        click.echo(f"expired staff sessions deleted: {swept}")
 
     @main.command("purge")
     @click.option("--dry-run", is_flag=True, help="Only count what would be purged.")

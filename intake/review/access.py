@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
@@ -78,7 +79,9 @@ def store_cookie_half(half: sessions.CookieHalf) -> None:
         session["lang"] = lang
     session["sid"] = half.session_id
     session["skey"] = base64.urlsafe_b64encode(half.session_key).decode()
-    session.permanent = True
+    # A browser-session cookie: the session key is not written to the laptop's disk as a
+    # persistent cookie; the server-side timeouts still bound the session.
+    session.permanent = False
 
 
 def current_staff() -> Staff:
@@ -114,6 +117,11 @@ def current_private_key() -> bytes:
         return sessions.private_key(current_session(), half)
     except DecryptionError:
         abort(403)  # an analyst's session, or a cookie that does not match: never a 500
+
+
+def _sweep() -> None:
+    """Expired server halves go even if their cookies never come back (once a minute)."""
+    sessions.sweep_if_due(db_session(), settings_of(current_app), time.monotonic())
 
 
 def _enforce() -> Response | None:
@@ -175,4 +183,5 @@ def _load_identity() -> tuple[StaffSession | None, Staff | None]:
 
 def install(app: Flask) -> None:
     """Attach the deny-by-default check to the review app."""
+    app.before_request(_sweep)
     app.before_request(_enforce)

@@ -32,6 +32,10 @@ from intake.settings import Settings
 FORMAT = "intake-backup"
 FORMAT_VERSION = 1
 VERSION_TABLE = "alembic_version"
+# Tables never written to a backup: staff_sessions holds the server halves of live
+# sessions (private keys wrapped under keys in staff cookies); an archive must not keep
+# them past their expiry. A restored instance simply starts with everyone signed out.
+NOT_BACKED_UP = frozenset({"staff_sessions"})
 Progress = Callable[[int], None]
 
 
@@ -88,7 +92,7 @@ def _dump_connection(conn: Connection, workdir: Path) -> Snapshot:
     snap = Snapshot(workdir=workdir, revision=revision)
     (workdir / "db").mkdir()
     for table in meta.sorted_tables:
-        if table.name == VERSION_TABLE:
+        if table.name == VERSION_TABLE or table.name in NOT_BACKED_UP:
             continue
         count = 0
         with (workdir / "db" / f"{table.name}.jsonl").open("w", encoding="utf-8") as fh:

@@ -16,7 +16,13 @@ from intake.services.audit import record
 from intake.services.kdf_gate import kdf_slot
 from intake.services.kdf_params import staff_params, upgrade_credentials
 from intake.services.reading import unlock_private_key
-from intake.services.sessions import CookieHalf, mark_second_factor, reissue, start_session
+from intake.services.sessions import (
+    CookieHalf,
+    mark_second_factor,
+    reissue,
+    start_session,
+    sweep_expired,
+)
 from intake.services.staff import totp_secret
 from intake.settings import Settings
 
@@ -106,6 +112,7 @@ def check_passphrase(
         return LoginResult(unenrolled=True)
     # Failures are cleared only after the second factor: clearing them here would let
     # someone who knows the passphrase guess TOTP codes forever by signing in again.
+    sweep_expired(session, settings)  # every sign-in also clears everyone's expired halves
     half = start_session(session, staff, private)
     session.commit()
     return LoginResult(staff, half)

@@ -159,6 +159,6 @@ def login_as(database: Database, settings: Settings) -> Any:
         with client.session_transaction() as sess:
             sess.clear()
             sess.update(values)
-            sess.permanent = True
+            sess.permanent = False
 
     return _login
