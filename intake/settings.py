@@ -64,6 +64,8 @@ class Settings:
     smtp_host: str
     smtp_port: int
     smtp_from: str
+    smtp_tls: str
+    smtp_ca_file: str
     notify_batch_minutes: int
     extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
@@ -171,4 +173,21 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
             raise SettingsError("production secrets must all be different")
     if not values["database_url"]:
         values["database_url"] = f"sqlite:///{values['data_dir'] / 'intake.db'}"
+    _check_smtp_tls(values)
     return Settings(**values)
+
+
+SMTP_TLS_MODES = ("starttls", "implicit", "local-plain")
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def _check_smtp_tls(values: dict[str, Any]) -> None:
+    """Notification mail is never sent in clear across a network: 'local-plain' only to a
+    relay on this machine (which then does TLS onward)."""
+    mode = values.get("smtp_tls")
+    if mode not in SMTP_TLS_MODES:
+        raise SettingsError(f"smtp_tls must be one of {', '.join(SMTP_TLS_MODES)}")
+    if mode == "local-plain" and values.get("smtp_host") and \
+            values["smtp_host"] not in LOOPBACK_HOSTS:
+        raise SettingsError("smtp_tls = 'local-plain' is allowed only for a relay on this "
+                            "machine (smtp_host 127.0.0.1, ::1 or localhost)")
