@@ -125,7 +125,7 @@ def _dev_secrets(data_dir: Path) -> dict[str, str]:
     path = data_dir / "secrets.toml"
     if path.exists():
         return {k: str(v) for k, v in _read_toml(path).items()}
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     values = {key: secrets.token_urlsafe(48) for key in SECRET_KEYS}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
