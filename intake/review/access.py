@@ -26,6 +26,8 @@ OPEN_ENDPOINTS = {"static", "review.login", "review.login_post", "review.health"
 ROLES_ATTR = "intake_roles"
 PRE_2FA_ATTR = "intake_pre_2fa"
 CASE_ATTR = "intake_case_param"
+MAX_SID_CHARS = 128  # ids are 43 characters (token_urlsafe(32)), keys 44 in base64
+SESSION_KEY_BYTES = 32
 CASE_PARAMS = ("reference", "item_id")
 
 
@@ -61,14 +63,20 @@ def before_second_factor(view: F) -> F:
 
 
 def cookie_half() -> sessions.CookieHalf | None:
-    """The browser's half of the split key, from the signed session cookie."""
+    """The browser's half of the split key, from the signed session cookie; None for
+    anything that is not an id and a key of the right shape."""
     sid, key = session.get("sid"), session.get("skey")
     if not isinstance(sid, str) or not isinstance(key, str):
         return None
+    if not sid.isascii() or not 0 < len(sid) <= MAX_SID_CHARS or len(key) > MAX_SID_CHARS:
+        return None
     try:
-        return sessions.CookieHalf(sid, base64.urlsafe_b64decode(key))
+        raw = base64.urlsafe_b64decode(key)
     except ValueError:
         return None
+    if len(raw) != SESSION_KEY_BYTES:
+        return None
+    return sessions.CookieHalf(sid, raw)
 
 
 def store_cookie_half(half: sessions.CookieHalf) -> None:
@@ -173,8 +181,8 @@ def _load_identity() -> tuple[StaffSession | None, Staff | None]:
         return None, None
     db = db_session()
     row = sessions.load_session(db, settings_of(current_app), half.session_id)
-    if row is None:
-        session.clear()
+    if row is None or not sessions.opens(row, half):
+        session.clear()  # gone, expired, or a key that does not open this server half
         return None, None
     staff = db.get(Staff, row.staff_id)
     g.staff_session, g.staff = row, staff
