@@ -8,7 +8,6 @@ import click
 
 from intake.cli import audit, db, decrypt, keys, maintenance, notify, serve, staff, stats
 
-
 PRIVATE_UMASK = 0o077
 
 

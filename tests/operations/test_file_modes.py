@@ -29,8 +29,9 @@ def _loose(root: Path) -> list[str]:
     """Every path under root that group or others may read, write or enter."""
     found = []
     for path in [root, *root.rglob("*")]:
-        if stat.S_IMODE(path.lstat().st_mode) & 0o077:
-            found.append(f"{path.relative_to(root.parent)} {oct(stat.S_IMODE(path.stat().st_mode))}")
+        mode = stat.S_IMODE(path.lstat().st_mode)
+        if mode & 0o077:
+            found.append(f"{path.relative_to(root.parent)} {oct(mode)}")
     return found
 
 

@@ -38,7 +38,8 @@ def _count(session: Any, model: Any, *where: Any) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def test_invite_setup_then_enrolment_on_the_link(review_app, make_staff, login_as, session, settings):
+def test_invite_setup_then_enrolment_on_the_link(review_app, make_staff, login_as, session,
+                                                settings):
     admin = review_app.test_client()
     login_as(admin, make_staff("admin"))
     token = _invite(admin, "newcomer", "reviewer")

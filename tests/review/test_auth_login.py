@@ -1,4 +1,4 @@
-"""Sign-in rules: no username oracle, lockout and its growing delay, TOTP; no enrolment on the web."""
+"""Sign-in rules: no username oracle, lockout and its growing delay, TOTP; no web enrolment."""
 
 from __future__ import annotations
 

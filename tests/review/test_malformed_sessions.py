@@ -34,7 +34,8 @@ def _signed(app: Any, values: dict[str, Any]) -> str:
     return str(serializer.dumps(values))
 
 
-def _live_half(review_app: Any, make_staff: Any, login_as: Any, role: str = "admin") -> dict[str, Any]:
+def _live_half(review_app: Any, make_staff: Any, login_as: Any,
+               role: str = "admin") -> dict[str, Any]:
     client = review_app.test_client()
     login_as(client, make_staff(role))
     with client.session_transaction() as cookie:

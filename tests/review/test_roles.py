@@ -24,8 +24,7 @@ from werkzeug.routing.converters import (
 )
 
 from intake.models import ROLES
-from intake.review import create_app
-from intake.review import access
+from intake.review import access, create_app
 from intake.review.access import PRE_2FA_ATTR, ROLES_ATTR
 from tests.support.factories import csrf_token
 
