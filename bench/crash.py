@@ -18,24 +18,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.reliability_common import (  # noqa: E402
-    LoadResult,
-    Server,
-    Verification,
-    app_env,
-    bench_settings,
-    fresh_pg_database,
-    prepare,
-    run_load,
-    verify,
-)
+from bench.lib.instances import app_env, bench_settings, fresh_pg_database, prepare  # noqa: E402
+from bench.lib.reports import ReportRun, Verification, run_reports, verify  # noqa: E402
+from bench.lib.servers import Server  # noqa: E402
 
 
 @dataclass
 class CrashRun:
     """What a crash run measured."""
 
-    load: LoadResult
+    load: ReportRun
     verification: Verification
     kills: int
 
@@ -59,7 +51,7 @@ def run(database_url: str, data_dir: Path, reports: int, clients: int, kills: in
     server = Server(app_env(settings), data_dir / "gunicorn.log")
     server.start()
     done = threading.Event()
-    live = LoadResult()
+    live = ReportRun()
     killed = 0
 
     def _killer() -> None:
@@ -80,7 +72,7 @@ def run(database_url: str, data_dir: Path, reports: int, clients: int, kills: in
     thread = threading.Thread(target=_killer, daemon=True)
     thread.start()
     try:
-        load = run_load(server.base, reports, clients, retry_connection_errors=True,
+        load = run_reports(server.base, reports, clients, retry_connection_errors=True,
                         result=live)
     finally:
         done.set()

@@ -20,7 +20,7 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
-from _common import header, median
+from lib.figures import header, median
 
 from intake.crypto import encrypt_item, generate_keypair, new_data_key, wrap_data_key
 from intake.models import new_id

@@ -211,7 +211,8 @@ def http_sender(port: int) -> Send:
 
 def main() -> int:
     """Fuzz a throw-away SQLite instance and print the figures."""
-    from bench.reliability_common import Server, app_env, bench_settings, prepare
+    from bench.lib.instances import app_env, bench_settings, prepare
+    from bench.lib.servers import Server
     from intake.public import create_app
 
     parser = argparse.ArgumentParser(description=__doc__)

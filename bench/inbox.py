@@ -103,7 +103,7 @@ def login(app: Any, db: Database, st: Any, sid: str, client: Any) -> None:
 
     from intake.models import StaffSession
     from intake.review.access import store_cookie_half
-    from intake.services.reading import unlock_private_key
+    from intake.services.credentials import unlock_private_key
     from intake.services.sessions import _id_hash, mark_second_factor, start_session
 
     with db.transaction() as s:

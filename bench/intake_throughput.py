@@ -16,20 +16,11 @@ from collections.abc import Callable
 from contextlib import ExitStack
 from typing import Any
 
-from _common import (
-    CSRF_RE,
-    Client,
-    LoadResult,
-    add_recipients,
-    gunicorn,
-    header,
-    instance,
-    median,
-    pg_available,
-    ratio,
-    run_load,
-    server_cpu,
-)
+from lib.figures import header, median, ratio
+from lib.instances import add_recipients, instance, pg_available
+from lib.reports import CSRF_RE
+from lib.servers import gunicorn, server_cpu
+from lib.timed import Client, LoadResult, run_load
 
 from intake.crypto import derive_receipt_keys, generate_code
 from intake.services.reports import receipt_params
@@ -66,7 +57,7 @@ def measure_bound(params: Any, seconds: float) -> LoadResult:
 
 def bare_scenario(stack: ExitStack) -> Scenario:
     """GET / of a one-route Flask app under the same gunicorn configuration."""
-    address = stack.enter_context(gunicorn("_common:bare_app()"))
+    address = stack.enter_context(gunicorn("lib.servers:bare_app()"))
     return lambda seconds: run_load(lambda: Client(address),
                                     lambda c: c.request("GET", "/")[0] == 200,
                                     CONCURRENCY, seconds, cpu_of=server_cpu(address))

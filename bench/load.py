@@ -16,24 +16,16 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.reliability_common import (  # noqa: E402
-    LoadResult,
-    Server,
-    Verification,
-    app_env,
-    bench_settings,
-    fresh_pg_database,
-    prepare,
-    run_load,
-    verify,
-)
+from bench.lib.instances import app_env, bench_settings, fresh_pg_database, prepare  # noqa: E402
+from bench.lib.reports import ReportRun, Verification, run_reports, verify  # noqa: E402
+from bench.lib.servers import Server  # noqa: E402
 
 
 @dataclass
 class LoadRun:
     """What a load run measured."""
 
-    load: LoadResult
+    load: ReportRun
     verification: Verification
 
     @property
@@ -51,7 +43,7 @@ def run(database_url: str, data_dir: Path, reports: int, clients: int, workers: 
     server = Server(app_env(settings), data_dir / "gunicorn.log", workers, threads)
     server.start()
     try:
-        load = run_load(server.base, reports, clients)
+        load = run_reports(server.base, reports, clients)
     finally:
         server.stop()
     return LoadRun(load, verify(settings, reader, load.receipts))

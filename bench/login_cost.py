@@ -15,22 +15,13 @@ import threading
 import time
 from typing import Any
 
-from _common import (
-    PASSPHRASE,
-    SECRETS,
-    Client,
-    LoadResult,
-    add_recipients,
-    gunicorn,
-    header,
-    instance,
-    median,
-    run_load,
-    server_cpu,
-)
+from lib.figures import header, median
+from lib.instances import PASSPHRASE, SECRETS, add_recipients, instance
+from lib.servers import gunicorn, server_cpu
+from lib.timed import Client, LoadResult, run_load
 
 from intake.crypto import derive_kek, hash_passphrase, verify_passphrase
-from intake.services.kdf_params import staff_params
+from intake.services.credentials import staff_params
 from intake.settings import load_settings
 
 LOGINS = 10

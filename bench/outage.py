@@ -21,18 +21,9 @@ from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench.reliability_common import (  # noqa: E402
-    Outcome,
-    Server,
-    app_env,
-    bench_settings,
-    fresh_pg_database,
-    prepare,
-    report_text,
-    run_load,
-    submit,
-    verify,
-)
+from bench.lib.instances import app_env, bench_settings, fresh_pg_database, prepare  # noqa: E402
+from bench.lib.reports import Outcome, report_text, run_reports, submit, verify  # noqa: E402
+from bench.lib.servers import Server  # noqa: E402
 from bench.tcp_proxy import TcpProxy  # noqa: E402
 
 
@@ -92,7 +83,7 @@ def run_postgresql(database_url: str, data_dir: Path, reports: int = 100, client
     receipts: dict[str, str] = {}
     try:
         pid = server.proc.pid if server.proc else 0
-        first = run_load(server.base, reports, clients)
+        first = run_reports(server.base, reports, clients)
         run.before = len(first.receipts)
         receipts.update(first.receipts)
         run.errors += first.errors
@@ -101,7 +92,7 @@ def run_postgresql(database_url: str, data_dir: Path, reports: int = 100, client
         _during(http, server.base, attempts, run)
         proxy.restore()
         _recover(http, server.base, run)
-        second = run_load(server.base, reports, clients)
+        second = run_reports(server.base, reports, clients)
         run.after = len(second.receipts)
         receipts.update(second.receipts)
         run.errors += second.errors + ["503 after recovery"] * second.unavailable
@@ -125,7 +116,7 @@ def run_sqlite(data_dir: Path, attempts: int = 2) -> OutageRun:
     receipts: dict[str, str] = {}
     try:
         pid = server.proc.pid if server.proc else 0
-        first = run_load(server.base, 20, 4)
+        first = run_reports(server.base, 20, 4)
         run.before = len(first.receipts)
         receipts.update(first.receipts)
         http = requests.Session()

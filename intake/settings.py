@@ -7,7 +7,7 @@ import json
 import os
 import secrets
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -67,7 +67,6 @@ class Settings:
     smtp_tls: str
     smtp_ca_file: str
     notify_batch_minutes: int
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def production(self) -> bool:
@@ -141,7 +140,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     values = _read_toml(CONFIG_DIR / "defaults.toml")
     if env.get("INTAKE_CONFIG"):
         values.update(_read_toml(Path(env["INTAKE_CONFIG"])))
-    known = {f.name for f in dataclasses.fields(Settings)} - {"extra"}
+    known = {f.name for f in dataclasses.fields(Settings)}
     unknown = set(values) - known
     if unknown:
         raise SettingsError(f"unknown setting(s): {', '.join(sorted(unknown))}")

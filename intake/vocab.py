@@ -79,6 +79,16 @@ ROLE_LABELS = {
 }
 
 
+# The heading of each coded-label vocabulary, wherever labels are chosen or filtered.
+LABEL_LEGENDS = {
+    "act_type": _l("Acts"),
+    "perpetrator": _l("Perpetrators"),
+    "target": _l("Targeted person"),
+    "region": _l("Region"),
+    "period": _l("Period"),
+}
+
+
 def region_choices(codes: Sequence[str]) -> list[tuple[str, object]]:
     """The configured regions in the configured order, plus the two catch-alls."""
     names = dict(REGIONS)

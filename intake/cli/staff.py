@@ -14,8 +14,9 @@ from intake.cli.common import database, settings
 from intake.models import ROLES, Staff
 from intake.services.audit import record
 from intake.services.enrolment import matching_step, provisioning_uri, qr_text
+from intake.services.errors import StaffError
 from intake.services.onboarding import invite_staff, setup_path
-from intake.services.staff import StaffError, checked_new_account, create_staff, set_new_totp
+from intake.services.staff import checked_new_account, create_staff, set_new_totp
 
 CODE_TRIES = 3
 

@@ -42,8 +42,3 @@ class Staff(Base):
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())
-
-    @property
-    def can_read_cases(self) -> bool:
-        """Analysts never see case content, so they are never recipients."""
-        return self.active and self.role in READER_ROLES and self.public_key is not None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from flask_babel import lazy_gettext as _l
@@ -101,7 +101,3 @@ class ReportForm(FormBodyOnly, FlaskForm, FileFields):
                                      _l("The year cannot be in the future.")]
             ok = False
         return ok
-
-    def incident_date(self) -> date | None:
-        """The exact date, if one was given."""
-        return self.when_date.data

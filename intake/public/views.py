@@ -9,11 +9,12 @@ from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import SQLAlchemyError
 from werkzeug.exceptions import TooManyRequests
 
+from intake.payloads import ReportAnswers
 from intake.public.forms import ReportForm
 from intake.public.uploads import request_uploads
 from intake.services.attachments import FileBatch, UploadProblem
 from intake.services.keyring import accepting_reports
-from intake.services.reports import NotAccepting, ReportAnswers, submit_report
+from intake.services.reports import NotAccepting, submit_report
 from intake.web import app as webapp
 from intake.web.app import db_session, settings_of
 

@@ -13,7 +13,8 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from intake.models import ROLES, utcnow
 from intake.review.access import cookie_half, current_staff, roles
 from intake.services import account as account_service
-from intake.services.staff import MIN_PASSPHRASE, StaffError
+from intake.services.credentials import MIN_PASSPHRASE, WrongPassphrase
+from intake.services.errors import StaffError
 from intake.web.app import db_session, settings_of
 
 bp = Blueprint("account", __name__)
@@ -74,7 +75,7 @@ def account_passphrase() -> tuple[str, int] | Response:
         account_service.change_passphrase(
             db_session(), settings_of(current_app), current_staff(), form.old.data or "",
             form.new.data or "", keep_session_id=half.session_id if half else "")
-    except account_service.WrongPassphrase:
+    except WrongPassphrase:
         return _page(pw=form, problem=_("The current passphrase is not right."), status=400)
     except StaffError:
         return _page(pw=form, problem=_("Choose a new passphrase that differs from the "

@@ -14,7 +14,7 @@ from intake.review.access import current_private_key, current_staff, roles
 from intake.services import admin as admin_service
 from intake.services import grants, onboarding
 from intake.services.admin import SETTING_RANGES
-from intake.services.staff import StaffError
+from intake.services.errors import StaffError
 from intake.web.app import db_session, settings_of
 
 bp = Blueprint("admin", __name__)
@@ -45,7 +45,7 @@ class SettingsForm(FlaskForm):
 
 
 def _batch() -> int:
-    return int(current_app.config.get("INTAKE_GRANT_BATCH", grants.DEFAULT_BATCH))
+    return grants.DEFAULT_BATCH
 
 
 def _staff_page(form: InviteForm | None = None, problem: str | None = None,

@@ -1,4 +1,4 @@
-"""The inbox view: thin; parse the query string, call the inbox service, render."""
+"""The inbox and case pages: thin views that parse a form, call the triage service, render."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ from collections.abc import Callable
 
 from flask import Blueprint, abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_wtf import FlaskForm
 from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
@@ -17,12 +18,14 @@ from intake.review.access import (
     current_staff,
     roles,
 )
+from intake.review.case_forms import LabelForm, TextForm, TriageForm
 from intake.services import triage as tr
 from intake.services.cases import read_case
 from intake.services.inbox import InboxFilter, inbox_page
 from intake.services.inbox_filters import label_groups
 from intake.vocab import (
     ACT_TYPES,
+    LABEL_LEGENDS,
     PERPETRATORS,
     PRIORITY_LABELS,
     REGIONS,
@@ -68,7 +71,7 @@ def _render_case(reference: str, problem: object, typed: dict[str, str],
     return render_template("review/case.html", view=view, case=view.case,
                            statuses=STATUS_LABELS, priorities=PRIORITY_LABELS,
                            acts=ACT_TYPES, perpetrators=PERPETRATORS, regions=REGIONS,
-                           targets=TARGETS, periods=tr.period_codes(),
+                           targets=TARGETS, periods=tr.period_codes(), legends=LABEL_LEGENDS,
                            transitions=tr.TRANSITIONS.get(view.case.status, ()),
                            staff_choices=tr.assignable_staff(session),
                            labels=tr.case_labels(session, view.case),
@@ -85,12 +88,11 @@ def _back(reference: str) -> Response:
 def triage(reference: str) -> Response | tuple[str, int]:
     """Status, priority, assignee and acknowledgement."""
     found = current_case()
-    change = tr.TriageChange(status=request.form.get("status", "")[:16] or None,
-                             priority=request.form.get("priority", "")[:16] or None,
-                             assignee_id=request.form.get("assignee", "")[:36] or None,
-                             acknowledged=bool(request.form.get("acknowledged")))
+    form = TriageForm()
+    if not form.validate():
+        return _render_case(found.reference, _("This status change is not allowed."), {}, 400)
     try:
-        tr.triage(db_session(), current_staff(), found, change)
+        tr.triage(db_session(), current_staff(), found, form.change())
     except tr.TriageError as exc:
         db_session().rollback()
         return _render_case(found.reference, exc.args[0], {}, 400)
@@ -103,13 +105,25 @@ def triage(reference: str) -> Response | tuple[str, int]:
 def labels(reference: str) -> Response | tuple[str, int]:
     """Replace the coded labels."""
     found = current_case()
-    chosen = {v: [c[:32] for c in request.form.getlist(v)[:50]]
-              for v in tr.MULTI + tr.SINGLE}
+    form = LabelForm()
+    if not form.validate():
+        return _render_case(found.reference, _("Unknown label code."), {}, 400)
     try:
-        tr.set_labels(db_session(), current_staff(), found, chosen)
+        tr.set_labels(db_session(), current_staff(), found, form.chosen())
     except tr.TriageError as exc:
         db_session().rollback()
         return _render_case(found.reference, exc.args[0], {}, 400)
+    return _back(found.reference)
+
+
+@bp.post("/cases/<reference>/consent-withdrawn")
+@roles("admin", "reviewer")
+@case_scoped("reference")
+def consent_withdrawn(reference: str) -> Response:
+    """Record that the reporter asked (e.g. in a follow-up) not to be counted any more."""
+    found = current_case()
+    if FlaskForm().validate():
+        tr.withdraw_consent(db_session(), current_staff(), found)
     return _back(found.reference)
 
 
@@ -132,7 +146,9 @@ def reply(reference: str) -> Response | tuple[str, int]:
 def _text(reference: str, kind: str,
           add: Callable[[Session, Staff, Case, str], Item]) -> Response | tuple[str, int]:
     found = current_case()
-    text = request.form.get("text", "")
+    form = TextForm()
+    form.validate()
+    text = form.text.data or ""
     try:
         add(db_session(), current_staff(), found, text)
     except tr.TriageError as exc:

@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from flask_babel import gettext as _
 
 from intake.attachments.clean import UnreadableFile
-from intake.attachments.detect import CLEANABLE
 from intake.crypto import DecryptionError
 from intake.review.access import case_scoped, current_private_key, current_staff, roles
 from intake.services.downloads import CLEANED, ORIGINAL, NotCleanable, prepare_download
@@ -67,61 +63,3 @@ def _abort_on_tamper(chunks: Iterator[bytes]) -> Iterator[bytes]:
     except DecryptionError:
         current_app.logger.error("attachment failed authentication while streaming")
         raise
-
-
-@dataclass(frozen=True)
-class AttachmentEntry:
-    """One attachment as the case page lists it."""
-
-    item_id: str
-    filename: str
-    mime: str
-    size: int
-    sha256: str
-    cleaned: bool
-
-    @property
-    def cleanable(self) -> bool:
-        return self.mime in CLEANABLE
-
-
-def _field(entry: Any, name: str) -> Any:
-    if isinstance(entry, dict):
-        return entry.get(name)
-    return getattr(entry, name, None)
-
-
-def _metadata(entry: Any) -> dict[str, Any] | None:
-    """The decrypted metadata, whatever shape the case page passes it in."""
-    for name in ("meta", "metadata", "data", "content", "plaintext", "payload", "body"):
-        value = _field(entry, name)
-        if isinstance(value, bytes | str):
-            try:
-                value = json.loads(value)
-            except ValueError:
-                continue
-        if isinstance(value, dict) and "sha256" in value:
-            return value
-    return None
-
-
-def attachment_entries(items: Iterable[Any]) -> list[AttachmentEntry]:
-    """The attachments among a case page's decrypted items."""
-    out = []
-    for entry in items or ():
-        row = _field(entry, "item") or entry
-        if _field(row, "kind") != "attachment" and _field(entry, "kind") != "attachment":
-            continue
-        meta = _metadata(entry)
-        item_id = _field(row, "id") or _field(entry, "id")
-        if meta is None or not item_id:
-            continue
-        out.append(AttachmentEntry(str(item_id), str(meta.get("filename", "")),
-                                   str(meta.get("mime", "")), int(meta.get("size", 0)),
-                                   str(meta.get("sha256", "")), bool(meta.get("cleaned"))))
-    return out
-
-
-@bp.app_context_processor
-def _helpers() -> dict[str, Any]:
-    return {"attachment_entries": attachment_entries}

@@ -15,7 +15,9 @@ from intake.models import Staff
 from intake.review.auth import CodeForm
 from intake.services import onboarding
 from intake.services.enrolment import provisioning_uri, qr_svg
-from intake.services.staff import MIN_PASSPHRASE, StaffError, totp_secret
+from intake.services.credentials import MIN_PASSPHRASE
+from intake.services.errors import StaffError
+from intake.services.staff import totp_secret
 from intake.web.app import db_session, settings_of
 
 bp = Blueprint("setup", __name__)

@@ -7,18 +7,13 @@ from zoneinfo import ZoneInfo, available_timezones
 
 from sqlalchemy.orm import Session
 
-from intake.crypto import DecryptionError, verify_passphrase
 from intake.models import Staff
 from intake.services.audit import record
+from intake.services.credentials import WrongPassphrase, replace_passphrase
+from intake.services.errors import StaffError
 from intake.services.login import record_failure
-from intake.services.reading import NoAccess, unlock_private_key
 from intake.services.sessions import end_all_sessions
-from intake.services.staff import StaffError, set_analyst_passphrase, set_passphrase
 from intake.settings import Settings
-
-
-class WrongPassphrase(StaffError):
-    """The current passphrase given does not unlock the account."""
 
 
 @lru_cache(maxsize=1)
@@ -35,20 +30,12 @@ def change_passphrase(session: Session, settings: Settings, staff: Staff, old: s
     Returns how many other sessions were ended. A wrong current passphrase counts as a
     failed sign-in, so a borrowed session cannot be used to guess it.
     """
-    if staff.password_hash is None or not verify_passphrase(staff.password_hash, old):
+    try:
+        replace_passphrase(settings, staff, old, new)
+    except WrongPassphrase:
         record_failure(session, settings, staff)
         session.commit()
-        raise WrongPassphrase("the current passphrase is not right")
-    if new == old:
-        raise StaffError("the new passphrase must differ from the current one")
-    if staff.wrapped_private_key is not None:
-        try:
-            private_raw = unlock_private_key(settings, staff, old)
-        except (DecryptionError, NoAccess) as exc:
-            raise WrongPassphrase("the current passphrase is not right") from exc
-        set_passphrase(settings, staff, new, private_raw)
-    else:
-        set_analyst_passphrase(settings, staff, new)
+        raise
     ended = end_all_sessions(session, staff.id, keep_session_id=keep_session_id)
     record(session, staff, "account.passphrase", target=staff.username,
            detail={"other_sessions_ended": ended})

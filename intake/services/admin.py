@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from intake.models import KeyWrap, LoginFailure, Staff, StaffSession, utcnow
 from intake.services import site
 from intake.services.audit import record
-from intake.services.staff import StaffError
+from intake.services.errors import StaffError
 from intake.settings import Settings
 
 # name -> (minimum, maximum); retention 0 means "keep forever".

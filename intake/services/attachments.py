@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -17,10 +16,10 @@ from intake.attachments.detect import FileType, detect, mislabelled
 from intake.attachments.sink import EncryptingSink
 from intake.crypto import encrypt_item
 from intake.models import Case, Item, hour_floor
+from intake.payloads import AttachmentMeta
 from intake.services.keyring import Recipient, add_wraps
 from intake.settings import Settings
 
-METADATA_FORMAT = 1
 MAX_FILES = 20
 MB = 1024 * 1024
 
@@ -111,18 +110,12 @@ def _prepare_one(settings: Settings, sink: EncryptingSink, remove: bool) -> Prep
 
 
 def metadata(prepared: PreparedFile) -> bytes:
-    """The encrypted metadata item's plaintext (format in the common notes, plus the stored
-    copy's own size and digest when it was cleaned)."""
-    return json.dumps({
-        "v": METADATA_FORMAT,
-        "filename": prepared.display_name,
-        "mime": prepared.ftype.mime,
-        "size": prepared.sink.size,
-        "sha256": prepared.sink.sha256,
-        "cleaned": prepared.cleaned,
-        "stored_size": prepared.stored_size,
-        "stored_sha256": prepared.stored_sha256,
-    }, ensure_ascii=False).encode()
+    """The attachment item's plaintext: the original's size and digest, and the stored
+    copy's own when it was cleaned."""
+    return AttachmentMeta(
+        filename=prepared.display_name, mime=prepared.ftype.mime, size=prepared.sink.size,
+        sha256=prepared.sink.sha256, cleaned=prepared.cleaned,
+        stored_size=prepared.stored_size, stored_sha256=prepared.stored_sha256).encode()
 
 
 def store(session: Session, case: Case, parent: Item, prepared: Sequence[PreparedFile],

@@ -2,43 +2,69 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from intake.attachments.detect import CLEANABLE
 from intake.crypto import DecryptionError
 from intake.models import Case, Item, Staff
+from intake.payloads import AttachmentMeta, PayloadError, ReportAnswers, TextPayload
 from intake.services.audit import record
 from intake.services.reading import NoAccess, open_item
-from intake.services.reports import ReportAnswers
 
 
 @dataclass(frozen=True)
-class OpenedAttachment:
-    """An attachment item and its decrypted metadata (file name, type, digests), for listing."""
+class ThreadEntry:
+    """A follow-up, reply or note as the case page shows it; text None = no access."""
 
-    item: Item
-    data: dict[str, object]
-    kind: str = "attachment"
+    item_id: str
+    kind: str
+    created_at: datetime
+    text: str | None
+
+
+@dataclass(frozen=True)
+class AttachmentEntry:
+    """An attachment this reader can open: its item, parent message and decrypted metadata
+    (the file itself streams on download)."""
+
+    item_id: str
+    parent_id: str | None
+    meta: AttachmentMeta
+
+    @property
+    def cleanable(self) -> bool:
+        """Whether a cleaned copy can be made of this type."""
+        return self.meta.mime in CLEANABLE
 
 
 @dataclass
 class CaseView:
     """The case row, its report (None = no access), its other items in time order and the
-    attachments this reader can open (their metadata only; the file streams on download)."""
+    attachments this reader can open."""
 
     case: Case
     report: ReportAnswers | None
-    entries: list[tuple[Item, str | None]] = field(default_factory=list)
-    attachments: list[OpenedAttachment] = field(default_factory=list)
+    entries: list[ThreadEntry] = field(default_factory=list)
+    attachments: list[AttachmentEntry] = field(default_factory=list)
 
 
 def _open(session: Session, item: Item, staff_id: str, key: bytes) -> bytes | None:
     try:
         return open_item(session, item, key, staff_id=staff_id)
     except (NoAccess, DecryptionError):
+        return None
+
+
+def _decoded_text(raw: bytes | None) -> str | None:
+    if raw is None:
+        return None
+    try:
+        return TextPayload.decode(raw).text
+    except PayloadError:
         return None
 
 
@@ -52,13 +78,17 @@ def read_case(session: Session, staff: Staff, key: bytes, reference: str) -> Cas
     view = CaseView(case, None)
     for item in items:
         raw = _open(session, item, staff.id, key)
-        if item.kind == "report":
-            view.report = ReportAnswers.from_bytes(raw) if raw is not None else None
-        elif item.kind in ("followup", "reply", "note"):
-            text = str(json.loads(raw).get("text", "")) if raw is not None else None
-            view.entries.append((item, text))
-        elif item.kind == "attachment" and raw is not None:
-            view.attachments.append(OpenedAttachment(item, json.loads(raw)))
+        try:
+            if item.kind == "report":
+                view.report = ReportAnswers.decode(raw) if raw is not None else None
+            elif item.kind in ("followup", "reply", "note"):
+                view.entries.append(ThreadEntry(item.id, item.kind, item.created_at,
+                                                _decoded_text(raw)))
+            elif item.kind == "attachment" and raw is not None:
+                view.attachments.append(AttachmentEntry(item.id, item.parent_id,
+                                                        AttachmentMeta.decode(raw)))
+        except PayloadError:
+            continue  # unreadable content is shown as no access, never a 500
     case.unread_followup = False
     record(session, staff, "case.view", target=case.reference)
     session.commit()

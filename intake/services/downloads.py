@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any
 
 import filetype
 from sqlalchemy import select
@@ -16,6 +14,7 @@ from intake.attachments.clean import clean
 from intake.attachments.detect import CLEANABLE, UNKNOWN
 from intake.crypto import DecryptionError, decrypt_item
 from intake.models import Case, Item, Staff
+from intake.payloads import AttachmentMeta
 from intake.services.audit import record
 from intake.services.reading import item_data_key
 from intake.settings import Settings
@@ -33,14 +32,14 @@ class Attachment:
 
     item: Item
     case: Case
-    meta: dict[str, Any]
+    meta: AttachmentMeta
     data_key: bytes
     number: int
 
     @property
     def safe_name(self) -> str:
         """CASE-REF-n.ext from the detected type: nothing the reporter chose reaches a header."""
-        return f"{self.case.reference}-{self.number}.{extension(str(self.meta.get('mime', '')))}"
+        return f"{self.case.reference}-{self.number}.{extension(self.meta.mime)}"
 
 
 @dataclass(frozen=True)
@@ -77,7 +76,7 @@ def unlock(session: Session, item_id: str, private_key: bytes, *, staff_id: str 
         raise LookupError("no such attachment")
     key = item_data_key(session, item, private_key, staff_id=staff_id,
                         recovery_key_id=recovery_key_id)
-    meta = json.loads(decrypt_item(key, item.id, item.kind, item.ciphertext))
+    meta = AttachmentMeta.decode(decrypt_item(key, item.id, item.kind, item.ciphertext))
     case = session.get(Case, item.case_id)
     assert case is not None
     return Attachment(item, case, meta, key, attachment_number(session, item))
@@ -98,7 +97,7 @@ def iter_original(settings: Settings, att: Attachment) -> Iterator[bytes]:
 
 def cleaned_copy(settings: Settings, att: Attachment) -> bytes:
     """A cleaned copy made in memory from the stored file (≤ max_file_mb)."""
-    mime = str(att.meta.get("mime", ""))
+    mime = att.meta.mime
     if mime not in CLEANABLE:
         raise NotCleanable(mime)
     return clean(mime, b"".join(iter_original(settings, att)))
@@ -115,7 +114,7 @@ def prepare_download(session: Session, settings: Settings, staff: Staff, private
             download = Download(att.safe_name, len(data), iter((data,)))
         else:
             verify_blob(settings, att)
-            size = int(att.meta.get("stored_size", att.meta.get("size", 0)))
+            size = att.meta.stored_size
             download = Download(att.safe_name, size, iter_original(settings, att))
     except DecryptionError:
         record(session, staff, "attachment.integrity_failure", target=att.case.reference,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -12,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from intake.crypto import DecryptionError, ReceiptKeys, derive_receipt_keys, normalize_code
 from intake.models import Case, Item, PendingNotification, hour_floor, new_id
+from intake.payloads import PayloadError, TextPayload
 from intake.services import attachments, site
 from intake.services.attachments import FileBatch, PreparedFile, UploadProblem
 from intake.services.keyring import current_recipients, seal_item
@@ -19,7 +19,6 @@ from intake.services.reading import NoAccess, open_item
 from intake.services.reports import NotAccepting, receipt_params
 from intake.settings import Settings
 
-TEXT_FORMAT = 1
 # Derived instead of a real code when the input is not even a code, so that a malformed
 # code costs the same Argon2id work as a real one.
 _PLACEHOLDER_CODE = "0" * 30
@@ -64,11 +63,6 @@ def _case_for(session: Session, settings: Settings, code: str) -> tuple[Case | N
     return case, keys
 
 
-def text_payload(text: str) -> bytes:
-    """Plaintext of a follow-up, reply or note: {"v":1,"text":...}."""
-    return json.dumps({"v": TEXT_FORMAT, "text": text}, ensure_ascii=False).encode()
-
-
 def _replies(session: Session, case: Case, keys: ReceiptKeys) -> list[Reply]:
     """Every staff reply, decrypted with the reply key only the receipt code derives."""
     out = []
@@ -76,10 +70,10 @@ def _replies(session: Session, case: Case, keys: ReceiptKeys) -> list[Reply]:
                             .order_by(Item.created_at, Item.id))
     for item in items:
         try:
-            raw = json.loads(open_item(session, item, keys.reply_private))
-        except (NoAccess, DecryptionError, ValueError):
+            reply = TextPayload.decode(open_item(session, item, keys.reply_private))
+        except (NoAccess, DecryptionError, PayloadError):
             continue
-        out.append(Reply(item.created_at, str(raw.get("text", ""))))
+        out.append(Reply(item.created_at, reply.text))
     return out
 
 
@@ -127,7 +121,7 @@ def _store(session: Session, settings: Settings, case: Case, text: str,
         raise NotAccepting()
     prepared = attachments.prepare(settings, files)
     item = Item(id=new_id(), case_id=case.id, kind="followup", created_at=hour_floor())
-    seal_item(session, item, text_payload(text.strip()), recipients)
+    seal_item(session, item, TextPayload(text.strip()).encode(), recipients)
     attachments.store(session, case, item, prepared, recipients)
     case.unread_followup = True
     session.add(PendingNotification(kind="followup"))

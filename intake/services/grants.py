@@ -16,7 +16,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 from intake.crypto import DecryptionError, unwrap_data_key, wrap_data_key
 from intake.models import READER_ROLES, Item, KeyWrap, RecoveryKey, Staff
 from intake.services.audit import record
-from intake.services.staff import StaffError
+from intake.services.errors import StaffError
 
 DEFAULT_BATCH = 200
 

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.models import Case, Item, Staff
+from intake.payloads import PayloadError, ReportAnswers
 from intake.services.inbox_filters import InboxFilter
 from intake.services.inbox_order import SORTS, Cursor, encode_cursor, ordered, parse_cursor
 from intake.services.reading import open_items
@@ -89,9 +88,8 @@ def _excerpt_of(content: bytes | None) -> str | None:
     if content is None:
         return None
     try:
-        answers: Any = json.loads(content)
-        what = str(answers.get("what", ""))
-    except (ValueError, AttributeError):
+        what = ReportAnswers.decode(content).what
+    except PayloadError:
         return None
     return what if len(what) <= EXCERPT_CHARS else what[:EXCERPT_CHARS] + "…"
 

@@ -6,7 +6,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask_babel import lazy_gettext as _l
 from sqlalchemy import ColumnElement, exists, func, select
 from sqlalchemy.orm import Session
 
@@ -16,6 +15,7 @@ from intake.services.inbox_order import DEFAULT_SORT, SORTS
 from intake.services.triage import period_codes
 from intake.vocab import (
     ACT_TYPES,
+    LABEL_LEGENDS,
     PERPETRATORS,
     PRIORITY_LABELS,
     REGIONS,
@@ -32,13 +32,10 @@ FEW_LABELLED = 2000
 
 def label_groups() -> list[tuple[str, Any, list[tuple[str, Any]]]]:
     """Every coded-label vocabulary with its codes, in the case page's order and words."""
-    return [
-        ("act_type", _l("Acts"), list(ACT_TYPES.items())),
-        ("perpetrator", _l("Perpetrators"), list(PERPETRATORS.items())),
-        ("target", _l("Targeted person"), list(TARGETS.items())),
-        ("region", _l("Region"), list(REGIONS.items())),
-        ("period", _l("Period"), [(code, code) for code in period_codes()]),
-    ]
+    codes = {"act_type": list(ACT_TYPES.items()), "perpetrator": list(PERPETRATORS.items()),
+             "target": list(TARGETS.items()), "region": list(REGIONS.items()),
+             "period": [(code, code) for code in period_codes()]}
+    return [(name, legend, codes[name]) for name, legend in LABEL_LEGENDS.items()]
 
 
 def _label(raw: str) -> tuple[str, str] | None:

@@ -13,9 +13,8 @@ from sqlalchemy.orm import Session
 from intake.crypto import DecryptionError, hash_passphrase, verify_passphrase
 from intake.models import LoginFailure, Staff, StaffSession, utcnow
 from intake.services.audit import record
+from intake.services.credentials import staff_params, unlock_private_key, upgrade_credentials
 from intake.services.kdf_gate import kdf_slot
-from intake.services.kdf_params import staff_params, upgrade_credentials
-from intake.services.reading import unlock_private_key
 from intake.services.sessions import (
     CookieHalf,
     mark_second_factor,

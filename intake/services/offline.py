@@ -7,7 +7,7 @@ import json
 import re
 import unicodedata
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import PurePath
 
 from sqlalchemy import select
@@ -15,9 +15,9 @@ from sqlalchemy.orm import Session
 
 from intake.crypto import public_from_private
 from intake.models import Case, Item, RecoveryKey
+from intake.payloads import ReportAnswers, TextPayload
 from intake.services.downloads import iter_original, unlock
 from intake.services.reading import NoAccess, open_item, wrap_for
-from intake.services.reports import ReportAnswers
 from intake.settings import Settings
 
 _UNSAFE = re.compile(r"[^\w.\- ()]+")
@@ -31,7 +31,6 @@ class CaseFile:
     size: int
     data: bytes | None = None
     chunks: Iterator[bytes] | None = None
-    meta: dict[str, object] = field(default_factory=dict)
 
     def iter_bytes(self) -> Iterator[bytes]:
         """The content, whether in memory or streamed from the blob store."""
@@ -55,10 +54,6 @@ def sanitize(name: str) -> str:
     name = unicodedata.normalize("NFC", PurePath(name.replace("\\", "/")).name)
     name = _UNSAFE.sub("_", name).strip(" .")
     return name[:120] or "file"
-
-
-def _text(raw: bytes) -> str:
-    return str(json.loads(raw).get("text", ""))
 
 
 def _report_text(answers: ReportAnswers) -> str:
@@ -106,23 +101,23 @@ def case_files(session: Session, settings: Settings, reference: str,
         n = counters[item.kind] = counters.get(item.kind, 0) + 1
         if item.kind == "attachment":
             att = unlock(session, item.id, private_raw, recovery_key_id=rid)
-            path = f"attachments/{n:02d}-{sanitize(str(att.meta.get('filename', 'file')))}"
-            size = int(att.meta.get("stored_size", att.meta.get("size", 0)))
-            entry.update(file=path, metadata=att.meta)
+            path = f"attachments/{n:02d}-{sanitize(att.meta.filename)}"
+            size = att.meta.stored_size
+            entry.update(file=path, metadata=att.meta.as_dict())
             manifest.append(entry)
-            yield CaseFile(path, size, chunks=iter_original(settings, att), meta=att.meta)
+            yield CaseFile(path, size, chunks=iter_original(settings, att))
             continue
         raw = open_item(session, item, private_raw, recovery_key_id=rid)
         if item.kind == "report":
-            answers = ReportAnswers.from_bytes(raw)
-            pretty = json.dumps(json.loads(raw), ensure_ascii=False, indent=2).encode()
+            answers = ReportAnswers.decode(raw)
+            pretty = answers.pretty()
             yield CaseFile("report.json", len(pretty), data=pretty)
             readable = _report_text(answers).encode()
             entry.update(file="report.txt", sha256=hashlib.sha256(readable).hexdigest())
             manifest.append(entry)
             yield CaseFile("report.txt", len(readable), data=readable)
             continue
-        body = (_text(raw) + "\n").encode()
+        body = (TextPayload.decode(raw).text + "\n").encode()
         path = f"{item.kind}-{n:02d}.txt"
         entry.update(file=path)
         manifest.append(entry)

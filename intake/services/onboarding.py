@@ -11,13 +11,10 @@ from sqlalchemy.orm import Session
 
 from intake.models import Staff, new_id, utcnow
 from intake.services.audit import record
+from intake.services.credentials import give_credentials
 from intake.services.enrolment import confirm_enrolment
-from intake.services.staff import (
-    StaffError,
-    checked_new_account,
-    give_credentials,
-    set_new_totp,
-)
+from intake.services.errors import StaffError
+from intake.services.staff import checked_new_account, set_new_totp
 from intake.settings import Settings
 
 SETUP_VALID = timedelta(hours=72)

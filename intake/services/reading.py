@@ -10,27 +10,14 @@ from sqlalchemy.orm import Session
 from intake.crypto import (
     DecryptionError,
     decrypt_item,
-    derive_kek,
     unwrap_data_key,
     unwrap_data_keys,
 )
-from intake.crypto import unwrap_private_key as _unwrap_private_key
-from intake.models import Item, KeyWrap, Staff
-from intake.services.kdf_params import kek_params
-from intake.settings import Settings
+from intake.models import Item, KeyWrap
 
 
 class NoAccess(PermissionError):
     """The reader holds no wrap for this item (never granted, or removed)."""
-
-
-def unlock_private_key(settings: Settings, staff: Staff, passphrase: str) -> bytes:
-    """The staff member's private key, unwrapped with their passphrase (raises if wrong), using
-    the Argon2id parameters recorded with the wrap, not the current settings."""
-    if staff.wrapped_private_key is None or staff.kek_salt is None:
-        raise NoAccess("this account holds no key")
-    kek = derive_kek(passphrase, staff.kek_salt, kek_params(settings, staff))
-    return _unwrap_private_key(staff.wrapped_private_key, kek, staff.id)
 
 
 def wrap_for(session: Session, item_id: str, *, staff_id: str | None = None,

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
 import secrets
-from dataclasses import asdict, dataclass, field
 from datetime import timedelta
 
 from sqlalchemy import select
@@ -12,46 +10,17 @@ from sqlalchemy.orm import Session
 
 from intake.crypto import Argon2Params, derive_receipt_keys, generate_code
 from intake.models import Case, Item, PendingNotification, hour_floor, new_id
+from intake.payloads import ReportAnswers
 from intake.services import attachments, site
 from intake.services.attachments import FileBatch
 from intake.services.keyring import current_recipients, seal_item
 from intake.settings import Settings
 
-REPORT_FORMAT = 1
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
 
 
 class NotAccepting(RuntimeError):
     """No recipient key exists yet: nobody could ever read a report."""
-
-
-@dataclass
-class ReportAnswers:
-    """What the reporter typed; serialised only inside the encrypted envelope."""
-
-    what: str
-    when_date: str | None = None
-    when_month: str | None = None
-    when_year: str | None = None
-    region: str | None = None
-    place: str = ""
-    acts: list[str] = field(default_factory=list)
-    perpetrators: list[str] = field(default_factory=list)
-    danger_now: bool = False
-    contact: str = ""
-    consent_stats: bool = False
-    language: str = "en"
-
-    def to_bytes(self) -> bytes:
-        """Versioned JSON, UTF-8, inside the envelope only."""
-        return json.dumps({"v": REPORT_FORMAT, **asdict(self)}, ensure_ascii=False).encode()
-
-    @classmethod
-    def from_bytes(cls, data: bytes) -> ReportAnswers:
-        """Inverse of to_bytes; unknown keys from newer versions are ignored."""
-        raw = json.loads(data.decode())
-        known = {k: v for k, v in raw.items() if k in cls.__dataclass_fields__}
-        return cls(**known)
 
 
 def receipt_params(settings: Settings) -> Argon2Params:
@@ -97,7 +66,7 @@ def submit_report(session: Session, settings: Settings, answers: ReportAnswers,
     )
     session.add(case)
     item = Item(id=new_id(), case_id=case.id, kind="report", created_at=received)
-    seal_item(session, item, answers.to_bytes(), recipients)
+    seal_item(session, item, answers.encode(), recipients)
     attachments.store(session, case, item, prepared, recipients)
     session.add(PendingNotification(kind="report"))
     session.commit()

@@ -8,17 +8,13 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from intake.crypto import generate_keypair, open_secret, seal_secret
-from intake.models import READER_ROLES, ROLES, Staff, new_id
-from intake.services.kdf_params import write_credentials
+from intake.crypto import open_secret, seal_secret
+from intake.models import ROLES, Staff, new_id
+from intake.services.credentials import give_credentials
+from intake.services.errors import StaffError
 from intake.settings import Settings
 
-MIN_PASSPHRASE = 12
 ISSUER = "Intake review"
-
-
-class StaffError(ValueError):
-    """A request about staff that cannot be honoured, with a message for the person."""
 
 
 def _totp_key(settings: Settings) -> bytes:
@@ -43,30 +39,6 @@ def set_new_totp(settings: Settings, staff: Staff, secret: str | None = None) ->
     staff.totp_secret = seal_secret(_totp_key(settings), "totp", staff.id, secret.encode())
     staff.totp_last_step = 0
     return pyotp.TOTP(secret).provisioning_uri(name=staff.username, issuer_name=ISSUER)
-
-
-def set_passphrase(settings: Settings, staff: Staff, passphrase: str, private_raw: bytes) -> None:
-    """Hash the passphrase and wrap the private key under a key derived from it."""
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise StaffError(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
-    write_credentials(settings, staff, passphrase, private_raw)
-
-
-def set_analyst_passphrase(settings: Settings, staff: Staff, passphrase: str) -> None:
-    """Analysts hold no key pair: only the verification hash changes."""
-    if len(passphrase) < MIN_PASSPHRASE:
-        raise StaffError(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
-    write_credentials(settings, staff, passphrase, None)
-
-
-def give_credentials(settings: Settings, staff: Staff, passphrase: str) -> None:
-    """Passphrase hash plus, for readers, a fresh key pair wrapped under the passphrase."""
-    if staff.role not in READER_ROLES:
-        set_analyst_passphrase(settings, staff, passphrase)
-        return
-    private_raw, public_raw = generate_keypair()
-    set_passphrase(settings, staff, passphrase, private_raw)
-    staff.public_key = public_raw
 
 
 def checked_new_account(session: Session, username: str, role: str) -> str:

@@ -61,19 +61,3 @@ def protect(values: dict[Key, int], equations: Sequence[Equation], k: int) -> se
                 changed = True
     return hidden
 
-
-def derivable(values: dict[Key, int], equations: Sequence[Equation],
-              hidden: set[Key]) -> set[Key]:
-    """Hidden keys an attacker recovers by repeated subtraction along published totals."""
-    known = {key for key in values if key not in hidden}
-    found: set[Key] = set()
-    progress = True
-    while progress:
-        progress = False
-        for eq in equations:
-            unknown = [m for m in eq.members if m not in known]
-            if len(unknown) == 1:
-                known.add(unknown[0])
-                found.add(unknown[0])
-                progress = True
-    return found & hidden

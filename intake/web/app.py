@@ -106,7 +106,6 @@ def make_flask(
         WTF_CSRF_SSL_STRICT=False,
         SEND_FILE_MAX_AGE_DEFAULT=3600,
         TEMPLATES_AUTO_RELOAD=False,
-        INTAKE_SETTINGS=settings,
     )
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

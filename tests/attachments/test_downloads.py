@@ -82,23 +82,24 @@ def test_unknown_item_and_uncleanable_type(public_client: Any, review_client: An
 
 def test_case_page_partial_lists_files(review_app: Any, public_client: Any, session: Any,
                                        settings: Any, reviewer: Any) -> None:
-    import json
-
     from flask import render_template
 
     from intake.models import Case, Staff
-    from intake.services.reading import open_item, unlock_private_key
+    from intake.payloads import AttachmentMeta
+    from intake.services.cases import AttachmentEntry
+    from intake.services.credentials import unlock_private_key
+    from intake.services.reading import open_item
 
     item = _photo_case(public_client, session)
     key = unlock_private_key(settings, session.get(Staff, reviewer.id), reviewer.passphrase)
-    meta = json.loads(open_item(session, item, key, staff_id=reviewer.id))
+    meta = AttachmentMeta.decode(open_item(session, item, key, staff_id=reviewer.id))
     case = session.scalars(select(Case)).one()
     with review_app.test_request_context():
         html = render_template("review/_attachments.html", case=case,
-                               items=[{"item": item, "kind": "attachment", "data": meta}])
+                               attachments=[AttachmentEntry(item.id, item.parent_id, meta)])
     assert "IMG_0042.jpeg" in html
     assert f"/files/{item.id}?variant=cleaned" in html
-    assert meta["sha256"] in html
+    assert meta.sha256 in html
 
 
 def test_tampering_after_verification_cuts_the_stream(public_client: Any, review_client: Any,

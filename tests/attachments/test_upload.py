@@ -15,7 +15,8 @@ from intake.attachments import blobs
 from intake.attachments.sink import EncryptingSink
 from intake.models import Item, Staff
 from intake.public import create_app
-from intake.services.reading import item_data_key, open_item, unlock_private_key
+from intake.services.credentials import unlock_private_key
+from intake.services.reading import item_data_key, open_item
 from tests.attachments.samples import gps_of, jpeg_with_gps, png_bomb, send_report
 from tests.support.canary import files_under, hits, read_files
 from tests.support.factories import receipt_code

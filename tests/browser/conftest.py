@@ -283,7 +283,7 @@ def signed_in(live_review: LiveServer) -> Callable[[Any, StaffHandle], None]:
     typing TOTP codes (a code is accepted only once per time step).
     """
     from intake.models import Staff, StaffSession
-    from intake.services.reading import unlock_private_key
+    from intake.services.credentials import unlock_private_key
     from intake.services.sessions import _id_hash, mark_second_factor, start_session
 
     def _sign_in(page: Any, handle: StaffHandle) -> None:

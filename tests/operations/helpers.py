@@ -12,10 +12,11 @@ from sqlalchemy.orm import Session
 from intake.crypto import derive_receipt_keys, encrypt_file, stream_associated_data
 from intake.db import Database
 from intake.models import Case, CaseLabel, Item, hour_floor, new_id
+from intake.payloads import ReportAnswers
 from intake.services import site
 from intake.services.keyring import current_recipients, seal_item
 from intake.services.reading import open_item
-from intake.services.reports import ReportAnswers, receipt_params, submit_report
+from intake.services.reports import receipt_params, submit_report
 from intake.settings import Settings
 
 
@@ -31,7 +32,7 @@ def report_of(session: Session, case: Case, private_raw: bytes, *,
     """Decrypt a case's report for one reader."""
     item = session.scalars(select(Item).where(Item.case_id == case.id,
                                               Item.kind == "report")).one()
-    return ReportAnswers.from_bytes(open_item(session, item, private_raw, staff_id=staff_id,
+    return ReportAnswers.decode(open_item(session, item, private_raw, staff_id=staff_id,
                                               recovery_key_id=recovery_key_id))
 
 

@@ -15,7 +15,8 @@ from intake.crypto import decrypt_file, stream_associated_data
 from intake.db import Database
 from intake.models import AuditEvent, Item, KeyWrap, Staff
 from intake.services import audit, backup
-from intake.services.reading import item_data_key, unlock_private_key
+from intake.services.credentials import unlock_private_key
+from intake.services.reading import item_data_key
 from tests.conftest import PG_URL
 from tests.operations.helpers import case_for_code, make_case, report_of
 

@@ -7,7 +7,7 @@ from typing import Any
 from sqlalchemy import select
 
 from intake.models import Case, Item, hour_floor, new_id
-from intake.services.followups import text_payload
+from intake.payloads import TextPayload
 from intake.services.keyring import Recipient, current_recipients, seal_item
 from tests.support.factories import csrf_token, receipt_code, submit_report
 
@@ -32,7 +32,7 @@ def add_reply(database: Any, text: str, staff_id: str | None = None) -> None:
                     author_id=staff_id)
         recipients = current_recipients(s) + [
             Recipient(public_key=case.reply_public_key, for_reporter=True)]
-        seal_item(s, item, text_payload(text), recipients)
+        seal_item(s, item, TextPayload(text).encode(), recipients)
 
 
 def open_receipt_page(client: Any, code: str) -> Any:

@@ -12,7 +12,8 @@ from sqlalchemy import select
 from intake.crypto import generate_code
 from intake.models import Case, Item, Staff
 from intake.public import create_app
-from intake.services.reading import open_item, unlock_private_key
+from intake.services.credentials import unlock_private_key
+from intake.services.reading import open_item
 from intake.web.ratelimit_key import keyed_address
 from tests.attachments.samples import gps_of, jpeg_with_gps, post_multipart
 from tests.public.helpers import add_reply, only_case, open_receipt_page, report_code

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import pytest
 
-from bench.reliability_common import Server, app_env, prepare, run_load, verify
+from bench.lib.instances import app_env, prepare
+from bench.lib.reports import run_reports, verify
+from bench.lib.servers import Server
 
 pytestmark = pytest.mark.slow
 
@@ -14,7 +16,7 @@ def test_concurrent_reports_all_stored_and_decryptable(settings, database, tmp_p
     server = Server(app_env(settings), tmp_path / "gunicorn.log")
     server.start()
     try:
-        load = run_load(server.base, total=40, clients=8)
+        load = run_reports(server.base, total=40, clients=8)
     finally:
         server.stop()
     assert load.errors == [] and load.unavailable == 0

@@ -9,7 +9,9 @@ from sqlalchemy import func, select
 
 from intake.crypto import fingerprint, generate_keypair
 from intake.models import Item, KeyWrap, RecoveryKey, Staff
-from intake.services.reading import open_item, unlock_private_key
+from intake.services import grants
+from intake.services.credentials import unlock_private_key
+from intake.services.reading import open_item
 from tests.support.factories import csrf_token, submit_report
 
 PROGRESS_RE = re.compile(r"(\d+) of (\d+) items")
@@ -35,8 +37,8 @@ def _run(client: Any, url: str) -> list[tuple[int, int]]:
 
 
 def test_admin_grants_a_new_reviewer_access_in_batches(
-        review_app, public_client, make_staff, login_as, session, settings):
-    review_app.config["INTAKE_GRANT_BATCH"] = 2
+        review_app, public_client, make_staff, login_as, session, settings, monkeypatch):
+    monkeypatch.setattr(grants, "DEFAULT_BATCH", 2)
     admin = make_staff("admin")
     for n in range(3):
         assert submit_report(public_client, what=f"report {n}").status_code == 200
@@ -71,8 +73,8 @@ def test_only_readers_can_be_granted(review_app, make_staff, login_as):
 
 
 def test_new_recovery_key_gets_existing_items(
-        review_app, public_client, make_staff, login_as, session):
-    review_app.config["INTAKE_GRANT_BATCH"] = 1
+        review_app, public_client, make_staff, login_as, session, monkeypatch):
+    monkeypatch.setattr(grants, "DEFAULT_BATCH", 1)
     admin = make_staff("admin")
     assert submit_report(public_client).status_code == 200
     items = session.scalar(select(func.count()).select_from(Item))

@@ -12,7 +12,8 @@ from sqlalchemy import func, select
 from intake.crypto import DecryptionError, public_from_private
 from intake.models import AuditEvent, Item, LoginFailure, Staff, StaffSession, utcnow
 from intake.services import login as login_service
-from intake.services.reading import open_item, unlock_private_key
+from intake.services.credentials import unlock_private_key
+from intake.services.reading import open_item
 from tests.support.factories import csrf_token, submit_report
 
 NEW = "a brand new passphrase for the account"

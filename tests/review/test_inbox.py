@@ -11,10 +11,10 @@ from sqlalchemy import event, select
 
 from intake.models import Case, Item, Staff, hour_floor, new_id
 from intake.models.label import CaseLabel
+from intake.payloads import ReportAnswers
 from intake.services import inbox_filters
 from intake.services.inbox_order import SORTS, ordered
 from intake.services.keyring import current_recipients, seal_item
-from intake.services.reports import ReportAnswers
 
 REF_RE = re.compile(r">([0-9A-Z]{4}-[0-9A-Z]{4})</a></td>")
 NEXT_RE = re.compile(r'href="(/\?after=[^"]+)"')
@@ -32,7 +32,7 @@ def _cases(database, count, *, urgent=(), ack_due=None, what="x"):
                         ack_due=ack_due)
             s.add(case)
             item = Item(id=new_id(), case_id=case.id, kind="report", created_at=received)
-            seal_item(s, item, ReportAnswers(what=f"{what} {n}").to_bytes(), recipients)
+            seal_item(s, item, ReportAnswers(what=f"{what} {n}").encode(), recipients)
             refs.append(case.reference)
     return refs
 
@@ -106,7 +106,7 @@ def _spread(database, specs):
             for vocabulary, code in spec.get("labels", ()):
                 s.add(CaseLabel(case=case, vocabulary=vocabulary, code=code))
             item = Item(id=new_id(), case_id=case.id, kind="report", created_at=when)
-            seal_item(s, item, ReportAnswers(what=f"case {n}").to_bytes(), recipients)
+            seal_item(s, item, ReportAnswers(what=f"case {n}").encode(), recipients)
             refs.append(case.reference)
     return refs
 

@@ -12,8 +12,7 @@ from intake.crypto import Argon2Params, hash_needs_rehash, hash_params, verify_p
 from intake.models import AuditEvent, Staff
 from intake.services import login as login_service
 from intake.services.account import change_passphrase
-from intake.services.kdf_params import kek_params, stored_kek_params
-from intake.services.reading import unlock_private_key
+from intake.services.credentials import kek_params, stored_kek_params, unlock_private_key
 from intake.services.sessions import load_session
 from tests.support.factories import csrf_token
 

@@ -50,14 +50,15 @@ EXPECTED_ROLES = {
     "audit.index": ADMIN,
     "cases.inbox": READERS, "cases.case": READERS, "cases.triage": READERS,
     "cases.labels": READERS, "cases.note": READERS, "cases.reply": READERS,
-    "files.download": READERS,
+    "cases.consent_withdrawn": READERS, "files.download": READERS,
     "stats.index": STATS, "stats.export": STATS, "stats.create_release": STATS,
     "stats.approve_release": ADMIN,
 }
 # Every endpoint that names a case; each needs a key wrap of the case's report.
 CASE_ENDPOINTS = {"cases.case": "reference", "cases.triage": "reference",
                   "cases.labels": "reference", "cases.note": "reference",
-                  "cases.reply": "reference", "files.download": "item_id"}
+                  "cases.reply": "reference", "cases.consent_withdrawn": "reference",
+                  "files.download": "item_id"}
 
 
 def _dummy(converter: Any) -> Any:
@@ -240,6 +241,7 @@ def _case_urls(reference: str, item_id: str) -> list[tuple[str, str, str, dict[s
         ("cases.note", "POST", f"/cases/{reference}/notes", {"text": "a note"}),
         ("cases.reply", "POST", f"/cases/{reference}/replies",
          {"text": "Please send your name and phone number."}),
+        ("cases.consent_withdrawn", "POST", f"/cases/{reference}/consent-withdrawn", {}),
         ("files.download", "GET", f"/files/{item_id}", {}),
     ]
 

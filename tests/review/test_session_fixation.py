@@ -10,7 +10,7 @@ from sqlalchemy import select
 from intake.models import Staff, StaffSession
 from intake.services import login as login_service
 from intake.services import sessions
-from intake.services.reading import unlock_private_key
+from intake.services.credentials import unlock_private_key
 from tests.support.factories import csrf_token
 
 

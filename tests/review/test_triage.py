@@ -145,3 +145,67 @@ def test_empty_note_keeps_page_and_analyst_refused(public_client, review_client,
                                   data={"text": "x", "csrf_token": token}).status_code == 403
     with database.transaction() as s:
         assert s.scalars(select(Item).where(Item.kind.in_(("note", "reply")))).all() == []
+
+
+def test_forged_triage_and_label_bodies_are_refused_whole(public_client, review_client,
+                                                          make_staff, login_as, database):
+    """Someone who edits the page's HTML sends what they like: overlong codes, thousands of
+    values, repeated single-choice fields. Each is a translated 400, nothing changes."""
+    _, ref, _staff = _setup(public_client, review_client, make_staff, login_as)
+    forged = [
+        (f"/cases/{ref}/triage", {"status": "in_review" + "x" * 5000}),
+        (f"/cases/{ref}/triage", {"assignee": "a" * 10_000}),
+        (f"/cases/{ref}/labels", {"act_type": ["raid"] * 3 + ["x" * 40]}),
+        (f"/cases/{ref}/labels", {"act_type": [f"code{n}" for n in range(5000)]}),
+        (f"/cases/{ref}/labels", {"region": "n" * 100}),
+    ]
+    for url, data in forged:
+        response = _post(review_client, url, ref, data)
+        assert response.status_code == 400, (url, response.status_code)
+    case = _case(database, ref)
+    assert (case.status, case.assignee_id) == ("new", None)
+    with database.transaction() as s:
+        assert s.scalars(select(CaseLabel).where(CaseLabel.case_id == case.id)).all() == []
+
+
+def test_labels_form_takes_every_vocabulary(public_client, review_client, make_staff,
+                                            login_as, database):
+    _, ref, _staff = _setup(public_client, review_client, make_staff, login_as)
+    response = _post(review_client, f"/cases/{ref}/labels", ref,
+                     {"act_type": ["raid", "threats"], "perpetrator": "police",
+                      "target": "lawyer", "region": "naryn", "period": ""})
+    assert response.status_code == 303
+    case = _case(database, ref)
+    with database.transaction() as s:
+        found = {(label.vocabulary, label.code) for label in s.scalars(
+            select(CaseLabel).where(CaseLabel.case_id == case.id))}
+    assert found == {("act_type", "raid"), ("act_type", "threats"),
+                     ("perpetrator", "police"), ("target", "lawyer"), ("region", "naryn")}
+
+
+def test_reviewer_records_a_withdrawal_of_consent(public_client, review_client, make_staff,
+                                                  login_as, database):
+    """The reporter asked not to be counted: one audited click takes the case out of every
+    count, and the page says so."""
+    from intake.models import StatsCount
+
+    _, ref, _staff = _setup(public_client, review_client, make_staff, login_as)
+    assert _post(review_client, f"/cases/{ref}/labels", ref,
+                 {"act_type": "raid", "region": "naryn", "period": "2025-Q1"}).status_code == 303
+    assert _post(review_client, f"/cases/{ref}/triage", ref,
+                 {"status": "in_review"}).status_code == 303
+    assert _post(review_client, f"/cases/{ref}/triage", ref,
+                 {"status": "verified"}).status_code == 303
+    with database.transaction() as s:
+        assert sum(row.n for row in s.scalars(select(StatsCount))) > 0
+    page = review_client.get(f"/cases/{ref}").get_data(as_text=True)
+    assert "Record that the reporter withdrew consent" in page
+    assert _post(review_client, f"/cases/{ref}/consent-withdrawn", ref, {}).status_code == 303
+    assert _case(database, ref).consent_stats is False
+    with database.transaction() as s:
+        assert sum(row.n for row in s.scalars(select(StatsCount))) == 0
+        actions = list(s.scalars(select(AuditEvent.action)))
+    assert "case.consent_withdrawn" in actions
+    page = review_client.get(f"/cases/{ref}").get_data(as_text=True)
+    assert "Record that the reporter withdrew consent" not in page
+    assert "Not counted in statistics" in page

@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from intake.crypto import DecryptionError, decrypt_item, unwrap_data_key
 from intake.models import Item, KeyWrap, Staff
-from intake.services.reading import open_item, unlock_private_key
-from intake.services.reports import ReportAnswers
+from intake.payloads import ReportAnswers
+from intake.services.credentials import unlock_private_key
+from intake.services.reading import open_item
 from intake.settings import SECRET_KEYS
 from tests.support.factories import submit_report
 
@@ -52,7 +53,7 @@ def test_seized_server_decrypts_nothing_but_passphrase_does(
 
     # With the staff passphrase, it decrypts byte for byte, Unicode intact.
     private = unlock_private_key(settings, staff, reviewer.passphrase)
-    answers = ReportAnswers.from_bytes(open_item(session, item, private, staff_id=staff.id))
+    answers = ReportAnswers.decode(open_item(session, item, private, staff_id=staff.id))
     assert answers.what == TEXT
     assert answers.place == "Ош"
     assert answers.acts == ["surveillance", "threats"]
@@ -65,7 +66,7 @@ def test_recovery_key_decrypts_and_wrong_recipient_does_not(
     assert submit_report(public_client, what=TEXT).status_code == 200
     item = session.scalars(select(Item).where(Item.kind == "report")).one()
     plain = open_item(session, item, recovery_key.private_key, recovery_key_id=recovery_key.id)
-    assert ReportAnswers.from_bytes(plain).what == TEXT
+    assert ReportAnswers.decode(plain).what == TEXT
     # Another staff member's wrap cannot be opened with the recovery key.
     with pytest.raises(DecryptionError):
         open_item(session, item, recovery_key.private_key, staff_id=other.id)

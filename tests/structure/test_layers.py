@@ -42,3 +42,33 @@ def test_the_check_sees_an_import(tmp_path: Path) -> None:
     sample = PACKAGE / "stats" / "compute.py"
     found = _imports(sample)
     assert "intake.stats.publish" in found
+
+
+DECRYPTS = ("open_item(", "open_items(", "decrypt_item(")
+ENCRYPTS = ("seal_item(", "encrypt_item(")
+
+
+def _payload_offenders(root: Path) -> list[str]:
+    """Files that decrypt items and parse JSON, or encrypt items and write JSON: item
+    plaintext must be encoded and decoded by intake/payloads.py alone."""
+    found = []
+    for path in sorted(root.rglob("*.py")):
+        if path.name == "payloads.py" or "crypto" in path.parts:
+            continue
+        source = path.read_text()
+        if any(call in source for call in DECRYPTS) and "json.loads(" in source:
+            found.append(f"{path.name}: decrypts items and parses JSON itself")
+        if any(call in source for call in ENCRYPTS) and "json.dumps(" in source:
+            found.append(f"{path.name}: encrypts items and writes JSON itself")
+    return found
+
+
+def test_payload_encoding_only_in_the_payloads_module() -> None:
+    assert _payload_offenders(PACKAGE) == []
+
+
+def test_payload_check_finds_a_hand_rolled_format(tmp_path: Path) -> None:
+    (tmp_path / "sneaky.py").write_text(
+        "import json\n\ndef text(session, item, key):\n"
+        "    return json.loads(open_item(session, item, key))['text']\n")
+    assert _payload_offenders(tmp_path) == ["sneaky.py: decrypts items and parses JSON itself"]

@@ -132,7 +132,7 @@ def login_as(database: Database, settings: Settings) -> Any:
     session key, cookie half into the signed session cookie.
     """
     from intake.review.access import store_cookie_half
-    from intake.services.reading import unlock_private_key
+    from intake.services.credentials import unlock_private_key
     from intake.services.sessions import mark_second_factor, start_session
 
     def _login(client: Any, handle: StaffHandle, second_factor: bool = True) -> None:

@@ -1,4 +1,5 @@
-"""Argon2id parameters per staff account: which ones a key wrap used, and upgrading in place.
+"""A staff passphrase's whole lifecycle in one place: the Argon2id costs, the hash and the
+key wrap it protects, unlocking, re-wrapping on change and upgrading costs in place.
 
 Each wrapped private key records the costs its KEK was derived with, so the `staff_kdf_*`
 settings only decide what new wraps (and new passphrase hashes) use. A successful sign-in
@@ -11,14 +12,26 @@ import secrets
 
 from intake.crypto import (
     Argon2Params,
+    DecryptionError,
     derive_kek,
+    generate_keypair,
     hash_needs_rehash,
     hash_params,
     hash_passphrase,
+    unwrap_private_key,
+    verify_passphrase,
     wrap_private_key,
 )
-from intake.models import Staff
+from intake.models import READER_ROLES, Staff
+from intake.services.errors import StaffError
+from intake.services.reading import NoAccess
 from intake.settings import Settings
+
+MIN_PASSPHRASE = 12
+
+
+class WrongPassphrase(StaffError):
+    """The passphrase given does not unlock the account."""
 
 
 def staff_params(settings: Settings) -> Argon2Params:
@@ -100,3 +113,47 @@ def upgrade_credentials(settings: Settings, staff: Staff, passphrase: str,
         staff.password_hash = hash_passphrase(passphrase, current)
         changed = True
     return current if changed else None
+
+
+def unlock_private_key(settings: Settings, staff: Staff, passphrase: str) -> bytes:
+    """The staff member's private key, unwrapped with their passphrase (raises if wrong), using
+    the Argon2id parameters recorded with the wrap, not the current settings."""
+    if staff.wrapped_private_key is None or staff.kek_salt is None:
+        raise NoAccess("this account holds no key")
+    kek = derive_kek(passphrase, staff.kek_salt, kek_params(settings, staff))
+    return unwrap_private_key(staff.wrapped_private_key, kek, staff.id)
+
+
+def set_passphrase(settings: Settings, staff: Staff, passphrase: str,
+                   private_raw: bytes | None) -> None:
+    """Hash the passphrase and, for key holders, wrap the private key under it (analysts hold
+    no key pair: only the verification hash changes)."""
+    if len(passphrase) < MIN_PASSPHRASE:
+        raise StaffError(f"the passphrase must have at least {MIN_PASSPHRASE} characters")
+    write_credentials(settings, staff, passphrase, private_raw)
+
+
+def give_credentials(settings: Settings, staff: Staff, passphrase: str) -> None:
+    """Passphrase hash plus, for readers, a fresh key pair wrapped under the passphrase."""
+    if staff.role not in READER_ROLES:
+        set_passphrase(settings, staff, passphrase, None)
+        return
+    private_raw, public_raw = generate_keypair()
+    set_passphrase(settings, staff, passphrase, private_raw)
+    staff.public_key = public_raw
+
+
+def replace_passphrase(settings: Settings, staff: Staff, old: str, new: str) -> None:
+    """Re-wrap the private key under a new passphrase (the data keys are untouched);
+    WrongPassphrase if `old` does not verify and unlock."""
+    if staff.password_hash is None or not verify_passphrase(staff.password_hash, old):
+        raise WrongPassphrase("the current passphrase is not right")
+    if new == old:
+        raise StaffError("the new passphrase must differ from the current one")
+    private_raw = None
+    if staff.wrapped_private_key is not None:
+        try:
+            private_raw = unlock_private_key(settings, staff, old)
+        except (DecryptionError, NoAccess) as exc:
+            raise WrongPassphrase("the current passphrase is not right") from exc
+    set_passphrase(settings, staff, new, private_raw)
