@@ -269,3 +269,30 @@ def test_authorised_role_without_access_to_the_case_is_refused_everywhere(
     for endpoint, method, url, form in urls:
         response = allowed.open(url, method=method, data={"csrf_token": token, **form})
         assert response.status_code in (200, 303), (endpoint, response.status_code)
+
+
+def _view() -> str:
+    return "view"
+
+
+def test_the_declarations_mark_the_view_they_are_given():
+    """The decorators run at import; called here, a changed decorator shows up (mutants)."""
+    marked = access.roles("admin", "reviewer")(_view)
+    assert marked is _view and getattr(marked, ROLES_ATTR) == frozenset({"admin", "reviewer"})
+    with pytest.raises(ValueError, match="^a view must allow at least one role$"):
+        access.roles()
+    for param in ("reference", "item_id"):
+        def scoped() -> str:
+            return "scoped"
+        assert access.case_scoped(param)(scoped) is scoped
+        assert getattr(scoped, access.CASE_ATTR) == param
+    named = r"^a case is named by one of \('reference', 'item_id'\)$"
+    with pytest.raises(ValueError, match=named):
+        access.case_scoped("case_id")
+
+    def step() -> str:
+        return "step"
+    assert access.before_second_factor(step) is step
+    assert getattr(step, PRE_2FA_ATTR) is True
+    assert not hasattr(_view, PRE_2FA_ATTR) and not hasattr(_view, access.CASE_ATTR)
+    delattr(_view, ROLES_ATTR)
