@@ -111,3 +111,48 @@ def test_a_session_whose_server_half_or_staff_is_gone_is_refused(
     for method, path in PATHS:
         response = client.open(path, method=method)
         assert _refused(response, method), (gone, method, path, response.status_code)
+
+
+def test_the_access_helpers_refuse_outside_a_checked_request(review_app):
+    """The guard runs before every view, so these paths are unreachable through routing;
+    called directly they refuse (401 without a session, 403 for a key that does not open),
+    never return something a view could use."""
+    from flask import g
+    from flask import session as cookie
+    from werkzeug.exceptions import Forbidden, Unauthorized
+
+    from intake.review import access
+    from intake.services.sessions import CookieHalf
+
+    with review_app.test_request_context("/"):
+        for helper in (access.current_staff, access.current_session, access.current_private_key):
+            with pytest.raises(Unauthorized):
+                helper()
+        access.store_cookie_half(CookieHalf("an-id", secrets.token_bytes(32)))
+        g.staff_session = StaffSession(id_hash="x", staff_id="y", wrapped_private_key=None)
+        with pytest.raises(Forbidden):  # an analyst's session holds no key
+            access.current_private_key()
+        g.staff_session = StaffSession(id_hash="x", staff_id="y",
+                                       wrapped_private_key=secrets.token_bytes(140))
+        with pytest.raises(Forbidden):  # a key that does not open the server half
+            access.current_private_key()
+        assert cookie["sid"] == "an-id"
+
+
+@pytest.mark.parametrize("lang, kept", [("ky", "ky"), (7, None), (None, None)])
+def test_a_new_session_cookie_keeps_only_the_chosen_language(review_app, lang, kept):
+    from flask import session as cookie
+
+    from intake.review import access
+    from intake.services.sessions import CookieHalf
+
+    key = secrets.token_bytes(32)
+    with review_app.test_request_context("/"):
+        cookie.update({"lang": lang, "next": "/audit", "sid": "old", "csrf_token": "t"})
+        access.store_cookie_half(CookieHalf("new-id", key))
+        expected = {"sid": "new-id", "skey": _b64(key), "_permanent": False}
+        if kept is not None:
+            expected["lang"] = kept
+        assert dict(cookie) == expected
+        assert cookie.permanent is False
+        assert access.cookie_half() == CookieHalf("new-id", key)
