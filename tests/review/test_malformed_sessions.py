@@ -156,3 +156,20 @@ def test_a_new_session_cookie_keeps_only_the_chosen_language(review_app, lang, k
         assert dict(cookie) == expected
         assert cookie.permanent is False
         assert access.cookie_half() == CookieHalf("new-id", key)
+
+
+@pytest.mark.parametrize("sid, key_bytes, accepted", [
+    ("", 32, False), ("a", 32, True), ("a" * 128, 32, True), ("a" * 129, 32, False),
+    ("é" * 10, 32, False), ("abc", 31, False), ("abc", 33, False), ("abc", 0, False),
+])
+def test_cookie_half_bounds(review_app, sid, key_bytes, accepted):
+    from flask import session as cookie
+
+    from intake.review import access
+    from intake.services.sessions import CookieHalf
+
+    key = secrets.token_bytes(key_bytes)
+    with review_app.test_request_context("/"):
+        cookie.update({"sid": sid, "skey": _b64(key)})
+        expected = CookieHalf(sid, key) if accepted else None
+        assert access.cookie_half() == expected
