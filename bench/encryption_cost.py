@@ -22,7 +22,7 @@ from pathlib import Path
 
 from lib.figures import header, median
 
-from intake.crypto import encrypt_item, generate_keypair, new_data_key, wrap_data_key
+from intake.crypto import ItemBinding, encrypt_item, generate_keypair, new_data_key, wrap_data_key
 from intake.models import new_id
 
 PAYLOAD = (b"Two men followed me from the office to my home. " * 60)[:2048]
@@ -46,10 +46,10 @@ def envelope_case() -> Callable[[], object]:
     publics = [generate_keypair()[1] for _ in range(RECIPIENTS)]
 
     def run() -> object:
-        item_id = new_id()
+        binding = ItemBinding(new_id(), "report", new_id())
         key = new_data_key()
-        blob = encrypt_item(key, item_id, "report", PAYLOAD)
-        return blob, [wrap_data_key(key, pub, item_id) for pub in publics]
+        blob = encrypt_item(key, binding, PAYLOAD)
+        return blob, [wrap_data_key(key, pub, binding) for pub in publics]
 
     return run
 

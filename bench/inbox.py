@@ -32,7 +32,13 @@ from sqlalchemy import create_engine, insert, text
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from intake import migrate  # noqa: E402
-from intake.crypto import encrypt_item, new_data_key, wrap_data_key  # noqa: E402
+from intake.crypto import (  # noqa: E402
+    FORMAT_VERSION,
+    ItemBinding,
+    encrypt_item,
+    new_data_key,
+    wrap_data_key,
+)
 from intake.db import Database  # noqa: E402
 from intake.models import Case, Item, KeyWrap, Staff  # noqa: E402
 from intake.models.label import CaseLabel  # noqa: E402
@@ -78,12 +84,13 @@ def instance(data: str, url: str, n: int) -> tuple[Any, Database, str, list[tupl
             if i % RARE == 1:
                 labels.append(dict(case_id=cid, vocabulary="region", code="naryn"))
             key = new_data_key()
+            binding = ItemBinding(iid, "report", cid)
             body = json.dumps({"what": f"Report {i}: two men followed me home."}).encode()
             items.append(dict(id=iid, case_id=cid, kind="report", created_at=when,
-                              format_version=1,
-                              ciphertext=encrypt_item(key, iid, "report", body)))
+                              format_version=FORMAT_VERSION,
+                              ciphertext=encrypt_item(key, binding, body)))
             wraps.append(dict(item_id=iid, staff_id=sid, for_reporter=False,
-                              wrapped=wrap_data_key(key, pub, iid)))
+                              wrapped=wrap_data_key(key, pub, binding)))
             order.append((priority, when, cid))
         with db.transaction() as s:
             s.execute(insert(Case), cases)

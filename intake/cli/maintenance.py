@@ -1,5 +1,5 @@
-"""`intake purge`, `intake sweep-sessions`, `intake backup`, `intake restore`: retention,
-expired staff sessions and disaster recovery."""
+"""`intake purge`, `intake sweep-sessions`, `intake backup`, `intake restore`,
+`intake blob-times`: retention, expired staff sessions, disaster recovery and file times."""
 
 from __future__ import annotations
 
@@ -8,13 +8,14 @@ from pathlib import Path
 
 import click
 
+from intake.attachments import blobs
 from intake.cli.common import database, settings
 from intake.services import backup, retention, sessions
 from intake.services.audit import record
 
 
 def register(main: click.Group) -> None:
-    """Attach purge, sweep-sessions, backup and restore."""
+    """Attach purge, sweep-sessions, backup, restore and blob-times."""
 
     @main.command("sweep-sessions")
     def sweep_sessions() -> None:
@@ -27,6 +28,12 @@ def register(main: click.Group) -> None:
         finally:
             db.dispose()
         click.echo(f"expired staff sessions deleted: {swept}")
+
+    @main.command("blob-times")
+    def blob_times() -> None:
+        """Set every blob's file times to the hour (run hourly: deploy/intake-blob-times.*)."""
+        count = blobs.coarsen_all(settings().blob_dir)
+        click.echo(f"{count} blob file(s): access and modification times set to the hour")
 
     @main.command("purge")
     @click.option("--dry-run", is_flag=True, help="Only count what would be purged.")

@@ -1,7 +1,7 @@
 """Intake's cryptography: envelopes, streaming AEAD, key wrapping and Argon2id derivations."""
 
+from intake.crypto.binding import FORMAT_VERSION, UNBOUND_VERSION, ItemBinding
 from intake.crypto.envelope import (
-    FORMAT_VERSION,
     decrypt_item,
     encrypt_item,
     new_data_key,
@@ -66,8 +66,10 @@ __all__ = [
     "STAFF_DEFAULT",
     "STREAM_VERSION",
     "TEST_FAST",
+    "UNBOUND_VERSION",
     "Argon2Params",
     "DecryptionError",
+    "ItemBinding",
     "ReceiptKeys",
     "StreamDecryptor",
     "StreamEncryptor",

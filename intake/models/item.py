@@ -44,9 +44,12 @@ class KeyWrap(Base):
     __table_args__ = (
         UniqueConstraint("item_id", "staff_id", name="uq_key_wraps_item_staff"),
         UniqueConstraint("item_id", "recovery_key_id", name="uq_key_wraps_item_recovery"),
+        {"sqlite_with_rowid": False},  # no hidden insertion counter either (revision 0009)
     )
 
-    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    # Random, not a counter: wraps are written with every report and follow-up, so a
+    # sequence would order submissions between audited staff actions (grants, replies).
+    id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     item_id: Mapped[str] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
     staff_id: Mapped[str | None] = mapped_column(
         ForeignKey("staff.id", ondelete="CASCADE"), index=True

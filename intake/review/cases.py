@@ -20,7 +20,7 @@ from intake.review.access import (
 )
 from intake.review.case_forms import LabelForm, TextForm, TriageForm
 from intake.services import triage as tr
-from intake.services.cases import read_case
+from intake.services.cases import CaseIntegrityError, read_case
 from intake.services.inbox import InboxFilter, inbox_page
 from intake.services.inbox_filters import label_groups
 from intake.vocab import (
@@ -65,7 +65,13 @@ def case(reference: str) -> tuple[str, int]:
 def _render_case(reference: str, problem: object, typed: dict[str, str],
                  code: int) -> tuple[str, int]:
     session = db_session()
-    view = read_case(session, current_staff(), current_private_key(), reference[:16])
+    try:
+        view = read_case(session, current_staff(), current_private_key(), reference[:16])
+    except CaseIntegrityError:
+        return render_template("error.html", code=422, message=_(
+            "This case failed its integrity check: part of what is stored for it was changed, "
+            "or was moved here from another case, so nothing of it is shown. Please tell an "
+            "administrator.")), 422
     if view is None:
         abort(404)
     return render_template("review/case.html", view=view, case=view.case,

@@ -98,13 +98,16 @@ def _dump_connection(conn: Connection, workdir: Path) -> Snapshot:
         with (workdir / "db" / f"{table.name}.jsonl").open("w", encoding="utf-8") as fh:
             columns = [c.name for c in table.columns]
             fh.write(json.dumps(columns) + "\n")
-            for row in conn.execute(select(table)).yield_per(500):
+            # Primary-key order, not storage order: storage order is insertion order, and
+            # reporters' rows have random keys, so the dump says nothing about when.
+            ordered = select(table).order_by(*table.primary_key.columns)
+            for row in conn.execute(ordered).yield_per(500):
                 fh.write(json.dumps([_encode(v) for v in row]) + "\n")
                 count += 1
         snap.tables[table.name] = count
         if table.name == "items":
-            snap.blobs = [n for n in conn.scalars(
-                select(table.c.blob_name).where(table.c.blob_name.is_not(None))) if n]
+            snap.blobs = sorted(n for n in conn.scalars(
+                select(table.c.blob_name).where(table.c.blob_name.is_not(None))) if n)
     return snap
 
 
@@ -170,6 +173,12 @@ class _BytesReader:
         return chunk
 
 
+def _to_the_hour(info: tarfile.TarInfo) -> tarfile.TarInfo:
+    """A blob's time in the archive, to the hour (older blobs on disk may be precise)."""
+    info.mtime = int(info.mtime) - int(info.mtime) % 3600
+    return info
+
+
 def write_archive(snap: Snapshot, settings: Settings, out: Path,
                   progress: Progress | None = None) -> dict[str, Any]:
     """Write manifest, table dumps and blobs to `out` (mode 0600); returns the manifest."""
@@ -189,7 +198,7 @@ def write_archive(snap: Snapshot, settings: Settings, out: Path,
         for blob in snap.blobs:
             path = settings.blob_dir / Path(blob).name
             if path.is_file():
-                tar.add(str(path), arcname=f"blobs/{Path(blob).name}")
+                tar.add(str(path), arcname=f"blobs/{Path(blob).name}", filter=_to_the_hour)
                 manifest["blobs"] += 1
             else:
                 missing.append(blob)

@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from intake.crypto import (
     DecryptionError,
+    ItemBinding,
     StreamEncryptor,
     iter_decrypt,
     new_data_key,
@@ -27,6 +28,11 @@ from intake.services.offline import CaseFile
 
 MAGIC = b"INTAKE-BUNDLE\x01"
 BUNDLE_KIND = "bundle"
+
+
+def _binding(bundle_id: str) -> ItemBinding:
+    """A bundle is a file, not a database row: no case or parent it could be moved between."""
+    return ItemBinding(bundle_id, BUNDLE_KIND, case_id="")
 
 
 class _EncryptingWriter(io.RawIOBase):
@@ -69,7 +75,7 @@ def write_bundle(files: Iterable[CaseFile], recipient_public: bytes, out: Binary
     """Encrypt a tar of the files to one recipient public key."""
     bundle_id = new_id()
     data_key = new_data_key()
-    wrapped = wrap_data_key(data_key, recipient_public, bundle_id)
+    wrapped = wrap_data_key(data_key, recipient_public, _binding(bundle_id))
     out.write(MAGIC + bundle_id.encode("ascii") + len(wrapped).to_bytes(4, "big") + wrapped)
     enc = StreamEncryptor(data_key, stream_associated_data(bundle_id, BUNDLE_KIND))
     writer = _EncryptingWriter(enc, out)
@@ -88,7 +94,7 @@ def open_bundle(src: BinaryIO, private_raw: bytes, out_dir: Path) -> list[str]:
         raise DecryptionError("not an Intake bundle")
     bundle_id = header[len(MAGIC):len(MAGIC) + 36].decode("ascii", "replace")
     wrapped = src.read(int.from_bytes(header[-4:], "big"))
-    data_key = unwrap_data_key(wrapped, private_raw, bundle_id)
+    data_key = unwrap_data_key(wrapped, private_raw, _binding(bundle_id))
     chunks = iter_decrypt(data_key, stream_associated_data(bundle_id, BUNDLE_KIND), src)
     names = []
     out_dir.mkdir(parents=True, exist_ok=True)

@@ -52,11 +52,24 @@ class CaseView:
     attachments: list[AttachmentEntry] = field(default_factory=list)
 
 
+class CaseIntegrityError(RuntimeError):
+    """An item this reader holds a wrap for does not open here: changed, or moved in from
+    another case or parent (its binding no longer matches), so nothing of the case is shown."""
+
+
 def _open(session: Session, item: Item, staff_id: str, key: bytes) -> bytes | None:
+    """The item's plaintext; None where this reader holds no wrap."""
     try:
         return open_item(session, item, key, staff_id=staff_id)
-    except (NoAccess, DecryptionError):
+    except NoAccess:
         return None
+
+
+def _refuse(session: Session, staff: Staff, case: Case) -> CaseIntegrityError:
+    """Record the failed check (no content, no item ids) and refuse the whole case."""
+    record(session, staff, "case.integrity_failure", target=case.reference)
+    session.commit()
+    return CaseIntegrityError(case.reference)
 
 
 def _decoded_text(raw: bytes | None) -> str | None:
@@ -69,7 +82,9 @@ def _decoded_text(raw: bytes | None) -> str | None:
 
 
 def read_case(session: Session, staff: Staff, key: bytes, reference: str) -> CaseView | None:
-    """Decrypt for this reader; records "case.view" and clears the unread flag."""
+    """Decrypt for this reader; records "case.view" and clears the unread flag.
+
+    Raises CaseIntegrityError, showing nothing, if any item fails authentication here."""
     case = session.scalar(select(Case).where(Case.reference == reference))
     if case is None:
         return None
@@ -77,10 +92,14 @@ def read_case(session: Session, staff: Staff, key: bytes, reference: str) -> Cas
                             .order_by(Item.created_at, Item.id)).all()
     view = CaseView(case, None)
     for item in items:
-        raw = _open(session, item, staff.id, key)
+        try:
+            raw = _open(session, item, staff.id, key)
+        except DecryptionError:
+            raise _refuse(session, staff, case) from None
         try:
             if item.kind == "report":
-                view.report = ReportAnswers.decode(raw) if raw is not None else None
+                if raw is not None or view.report is None:
+                    view.report = ReportAnswers.decode(raw) if raw is not None else None
             elif item.kind in ("followup", "reply", "note"):
                 view.entries.append(ThreadEntry(item.id, item.kind, item.created_at,
                                                 _decoded_text(raw)))

@@ -10,12 +10,14 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.attachments import blobs
-from intake.attachments.clean import clean
+from intake.attachments.budget import PixelBudget, cleaning_slot
+from intake.attachments.clean import UnreadableFile, clean
 from intake.attachments.detect import CLEANABLE, UNKNOWN
 from intake.crypto import DecryptionError, decrypt_item
 from intake.models import Case, Item, Staff
 from intake.payloads import AttachmentMeta
 from intake.services.audit import record
+from intake.services.binding import item_binding
 from intake.services.reading import item_data_key
 from intake.settings import Settings
 
@@ -76,7 +78,7 @@ def unlock(session: Session, item_id: str, private_key: bytes, *, staff_id: str 
         raise LookupError("no such attachment")
     key = item_data_key(session, item, private_key, staff_id=staff_id,
                         recovery_key_id=recovery_key_id)
-    meta = AttachmentMeta.decode(decrypt_item(key, item.id, item.kind, item.ciphertext))
+    meta = AttachmentMeta.decode(decrypt_item(key, item_binding(item), item.ciphertext))
     case = session.get(Case, item.case_id)
     assert case is not None
     return Attachment(item, case, meta, key, attachment_number(session, item))
@@ -96,11 +98,19 @@ def iter_original(settings: Settings, att: Attachment) -> Iterator[bytes]:
 
 
 def cleaned_copy(settings: Settings, att: Attachment) -> bytes:
-    """A cleaned copy made in memory from the stored file (≤ max_file_mb)."""
+    """A cleaned copy made in memory from the stored file (≤ max_file_mb), in one of the
+    process's cleaning slots and within one request's pixel budget (CleanerBusy if none
+    frees). UnreadableFile('partial') when some part could not be cleaned: a reviewer
+    must not pass such a copy on as clean."""
     mime = att.meta.mime
     if mime not in CLEANABLE:
         raise NotCleanable(mime)
-    return clean(mime, b"".join(iter_original(settings, att)))
+    budget = PixelBudget(settings.max_image_pixels, settings.max_request_pixels)
+    with cleaning_slot(settings.cleaning_slots):
+        result = clean(mime, b"".join(iter_original(settings, att)), budget)
+    if not result.complete:
+        raise UnreadableFile("partial")
+    return result.data
 
 
 def prepare_download(session: Session, settings: Settings, staff: Staff, private_key: bytes,

@@ -13,7 +13,7 @@ from sqlalchemy import ColumnElement, and_, exists, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
-from intake.crypto import DecryptionError, unwrap_data_key, wrap_data_key
+from intake.crypto import DecryptionError, ItemBinding, unwrap_data_key, wrap_data_key
 from intake.models import READER_ROLES, Item, KeyWrap, RecoveryKey, Staff
 from intake.services.audit import record
 from intake.services.errors import StaffError
@@ -98,19 +98,23 @@ def grant_batch(session: Session, granter: Staff, granter_private: bytes, target
     if target.staff_id == granter.id:
         raise StaffError("you already hold your own wraps")
     rows = session.execute(
-        select(KeyWrap.item_id, KeyWrap.wrapped)
+        select(KeyWrap.item_id, KeyWrap.wrapped, Item.kind, Item.case_id, Item.parent_id)
+        .join(Item, Item.id == KeyWrap.item_id)
         .where(KeyWrap.staff_id == granter.id, ~_has_wrap(target, KeyWrap.item_id))
         .order_by(KeyWrap.item_id).limit(max(1, batch))
     ).all()
     added = 0
-    for item_id, wrapped in rows:
+    for item_id, wrapped, kind, case_id, parent_id in rows:
+        # The binding comes from the row as it is now: a moved item no longer unwraps, so
+        # it is skipped, never re-wrapped to its new place (services/binding.py).
+        binding = ItemBinding(item_id, kind, case_id, parent_id)
         try:
-            data_key = unwrap_data_key(wrapped, granter_private, item_id)
+            data_key = unwrap_data_key(wrapped, granter_private, binding)
         except DecryptionError:
             continue  # a damaged wrap: leave it for the recovery key, never abort the run
         session.add(KeyWrap(item_id=item_id, staff_id=target.staff_id,
                             recovery_key_id=target.recovery_key_id,
-                            wrapped=wrap_data_key(data_key, target.public_key, item_id)))
+                            wrapped=wrap_data_key(data_key, target.public_key, binding)))
         added += 1
     if added:
         record(session, granter, "access.grant" if target.staff_id else "recovery_key.wrap",

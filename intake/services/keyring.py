@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
-from intake.crypto import encrypt_item, new_data_key, wrap_data_key
-from intake.models import READER_ROLES, Item, KeyWrap, RecoveryKey, Staff
+from intake.crypto import FORMAT_VERSION, ItemBinding, encrypt_item, new_data_key, wrap_data_key
+from intake.models import READER_ROLES, Item, KeyWrap, RecoveryKey, Staff, new_id
+from intake.services.binding import item_binding
 
 
 @dataclass(frozen=True)
@@ -22,18 +25,21 @@ class Recipient:
 
 
 def current_recipients(session: Session) -> list[Recipient]:
-    """Active admins/reviewers with a key, and every active recovery key."""
-    staff = session.execute(
-        select(Staff.id, Staff.public_key).where(
-            Staff.active.is_(True), Staff.role.in_(READER_ROLES), Staff.public_key.is_not(None)
-        )
-    ).all()
-    recovery = session.execute(
-        select(RecoveryKey.id, RecoveryKey.public_key).where(RecoveryKey.active.is_(True))
-    ).all()
-    return [Recipient(public_key=pk, staff_id=sid) for sid, pk in staff if pk] + [
-        Recipient(public_key=pk, recovery_key_id=rid) for rid, pk in recovery
-    ]
+    """Active admins/reviewers with a key, and every active recovery key (one query: this
+    runs on every report, and a just-deactivated reviewer must never get a wrap, so it is
+    read fresh each time rather than cached)."""
+    staff = select(Staff.id, Staff.public_key, literal(False).label("recovery")).where(
+        Staff.active.is_(True), Staff.role.in_(READER_ROLES), Staff.public_key.is_not(None))
+    recovery = select(RecoveryKey.id, RecoveryKey.public_key, literal(True)).where(
+        RecoveryKey.active.is_(True))
+    found: list[Recipient] = []
+    rows: Sequence[Any] = session.execute(union_all(staff, recovery)).all()
+    for row in rows:
+        key_id, public_key, is_recovery = str(row[0]), row[1], bool(row[2])
+        if public_key:
+            found.append(Recipient(public_key=public_key, recovery_key_id=key_id) if is_recovery
+                         else Recipient(public_key=public_key, staff_id=key_id))
+    return found
 
 
 def accepting_reports(session: Session) -> bool:
@@ -42,19 +48,17 @@ def accepting_reports(session: Session) -> bool:
 
 
 def add_wraps(
-    session: Session, item_id: str, data_key: bytes, recipients: list[Recipient]
+    session: Session, binding: ItemBinding, data_key: bytes, recipients: list[Recipient]
 ) -> None:
-    """One HPKE wrap row per recipient; the data key itself is never stored."""
-    for recipient in recipients:
-        session.add(
-            KeyWrap(
-                item_id=item_id,
-                staff_id=recipient.staff_id,
-                recovery_key_id=recipient.recovery_key_id,
-                for_reporter=recipient.for_reporter,
-                wrapped=wrap_data_key(data_key, recipient.public_key, item_id),
-            )
-        )
+    """One HPKE wrap row per recipient; the data key itself is never stored. One executemany
+    (after the pending item is flushed) instead of an ORM object per wrap."""
+    if not recipients:
+        return
+    session.execute(insert(KeyWrap), [
+        {"id": new_id(), "item_id": binding.item_id, "staff_id": recipient.staff_id,
+         "recovery_key_id": recipient.recovery_key_id, "for_reporter": recipient.for_reporter,
+         "wrapped": wrap_data_key(data_key, recipient.public_key, binding)}
+        for recipient in recipients])
 
 
 def seal_item(
@@ -62,7 +66,9 @@ def seal_item(
 ) -> bytes:
     """Encrypt an item's content and wrap its fresh data key; returns the key for attachments."""
     data_key = new_data_key()
-    item.ciphertext = encrypt_item(data_key, item.id, item.kind, plaintext)
+    binding = item_binding(item)
+    item.format_version = FORMAT_VERSION
+    item.ciphertext = encrypt_item(data_key, binding, plaintext)
     session.add(item)
-    add_wraps(session, item.id, data_key, recipients)
+    add_wraps(session, binding, data_key, recipients)
     return data_key

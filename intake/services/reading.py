@@ -9,11 +9,13 @@ from sqlalchemy.orm import Session
 
 from intake.crypto import (
     DecryptionError,
+    ItemBinding,
     decrypt_item,
     unwrap_data_key,
     unwrap_data_keys,
 )
 from intake.models import Item, KeyWrap
+from intake.services.binding import item_binding
 
 
 class NoAccess(PermissionError):
@@ -40,7 +42,7 @@ def item_data_key(session: Session, item: Item, private_raw: bytes, *,
                   staff_id: str | None = None, recovery_key_id: str | None = None) -> bytes:
     """Unwrap an item's data key for one reader."""
     wrap = wrap_for(session, item.id, staff_id=staff_id, recovery_key_id=recovery_key_id)
-    return unwrap_data_key(wrap.wrapped, private_raw, item.id)
+    return unwrap_data_key(wrap.wrapped, private_raw, item_binding(item))
 
 
 def open_item(session: Session, item: Item, private_raw: bytes, *,
@@ -50,7 +52,7 @@ def open_item(session: Session, item: Item, private_raw: bytes, *,
         raise DecryptionError("item has no inline content")
     key = item_data_key(session, item, private_raw, staff_id=staff_id,
                         recovery_key_id=recovery_key_id)
-    return decrypt_item(key, item.id, item.kind, item.ciphertext)
+    return decrypt_item(key, item_binding(item), item.ciphertext)
 
 
 def open_items(session: Session, items: Sequence[Item], private_raw: bytes, *,
@@ -61,11 +63,12 @@ def open_items(session: Session, items: Sequence[Item], private_raw: bytes, *,
     item does not decrypt (the caller shows "no access" either way).
     """
     inline = [item for item in items if item.ciphertext is not None]
-    wrapped: dict[str, bytes] = {}
+    wrapped: dict[ItemBinding, bytes] = {}
     if inline:
-        wrapped = {item_id: blob for item_id, blob in session.execute(
+        by_id = {item.id: item for item in inline}
+        wrapped = {item_binding(by_id[item_id]): blob for item_id, blob in session.execute(
             select(KeyWrap.item_id, KeyWrap.wrapped).where(
-                KeyWrap.item_id.in_([item.id for item in inline]),
+                KeyWrap.item_id.in_(list(by_id)),
                 KeyWrap.staff_id == staff_id)).all()}
     keys = unwrap_data_keys(wrapped, private_raw) if wrapped else {}
     opened: dict[str, bytes | None] = {item.id: None for item in items}
@@ -74,7 +77,7 @@ def open_items(session: Session, items: Sequence[Item], private_raw: bytes, *,
         if key is None or item.ciphertext is None:
             continue
         try:
-            opened[item.id] = decrypt_item(key, item.id, item.kind, item.ciphertext)
+            opened[item.id] = decrypt_item(key, item_binding(item), item.ciphertext)
         except DecryptionError:
             opened[item.id] = None
     return opened

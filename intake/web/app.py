@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from intake.db import Database
 from intake.settings import Settings
 from intake.web import headers, wtforms_i18n
-from intake.web.i18n import LANGUAGES, select_locale
+from intake.web.i18n import LANGUAGES, bcp47, select_locale
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -99,7 +99,10 @@ def make_flask(
         SESSION_COOKIE_SECURE=settings.behind_tls,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
         MAX_CONTENT_LENGTH=settings.max_request_mb * 1024 * 1024,
-        MAX_FORM_MEMORY_SIZE=max(settings.max_report_chars * 8, 500_000),
+        # Room for a text well past the limit (4 UTF-8 bytes a character, percent-encoded
+        # when sent without files), so an over-long testimony gets the form back with the
+        # counts and the text instead of a bare 413.
+        MAX_FORM_MEMORY_SIZE=max(settings.max_report_chars * 4 * 3 * 2, 500_000),
         WTF_CSRF_TIME_LIMIT=None,
         # Strict mode demands a Referer over HTTPS, which Referrer-Policy: no-referrer
         # removes; the token plus SameSite=Strict cookies are the protection.
@@ -126,7 +129,7 @@ def make_flask(
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"languages": LANGUAGES, "site_name": settings.site_name,
+        return {"languages": LANGUAGES, "bcp47": bcp47, "site_name": settings.site_name,
                 "get_locale": get_locale}
 
     return app

@@ -13,7 +13,8 @@ def test_public_names_exist():
         "DecryptionError", "PRIVATE_KEY_LEN", "PUBLIC_KEY_LEN", "generate_keypair",
         "keypair_from_seed", "public_from_private", "load_private", "load_public",
         "fingerprint", "export_private_pem", "import_private_pem", "export_public_pem",
-        "import_public_pem", "FORMAT_VERSION", "new_data_key", "encrypt_item", "decrypt_item",
+        "import_public_pem", "FORMAT_VERSION", "UNBOUND_VERSION", "ItemBinding", "new_data_key",
+        "encrypt_item", "decrypt_item",
         "wrap_data_key", "unwrap_data_key", "seal", "open_sealed", "SEGMENT_SIZE",
         "StreamEncryptor", "StreamDecryptor", "stream_associated_data", "encrypt_file",
         "decrypt_file", "iter_decrypt", "Argon2Params", "STAFF_DEFAULT", "RECEIPT_DEFAULT",
@@ -30,5 +31,5 @@ def test_decryption_error_is_not_a_cryptography_exception():
 
     assert issubclass(DecryptionError, Exception) and not issubclass(DecryptionError, InvalidTag)
     with pytest.raises(DecryptionError) as info:
-        crypto.decrypt_item(bytes(32), "i", "k", b"\x01" + bytes(40))
+        crypto.decrypt_item(bytes(32), crypto.ItemBinding("i", "k", "c"), b"\x01" + bytes(40))
     assert info.value.__suppress_context__

@@ -8,6 +8,7 @@ from intake.crypto import (
     RECEIPT_DIGITS,
     TEST_FAST,
     DecryptionError,
+    ItemBinding,
     derive_receipt_keys,
     generate_code,
     keypair_from_seed,
@@ -94,10 +95,11 @@ def test_invalid_code_or_salt_raises():
 
 def test_reply_reaches_only_the_reporter():
     keys = derive_receipt_keys(CODE, SALT, TEST_FAST)
-    blob, wraps = seal("reply-1", "reply", "Ответ ң ө ү".encode(), {"reporter": keys.reply_public})
+    reply = ItemBinding("reply-1", "reply", "case-1")
+    blob, wraps = seal(reply, "Ответ ң ө ү".encode(), {"reporter": keys.reply_public})
     again = derive_receipt_keys(CODE, SALT, TEST_FAST)
-    opened = open_sealed("reply-1", "reply", blob, wraps["reporter"], again.reply_private)
+    opened = open_sealed(reply, blob, wraps["reporter"], again.reply_private)
     assert opened.decode() == "Ответ ң ө ү"
     wrong = derive_receipt_keys(generate_code(), SALT, TEST_FAST)
     with pytest.raises(DecryptionError):
-        open_sealed("reply-1", "reply", blob, wraps["reporter"], wrong.reply_private)
+        open_sealed(reply, blob, wraps["reporter"], wrong.reply_private)

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from intake.crypto import decrypt_item, derive_receipt_keys, unwrap_data_key
 from intake.models import AuditEvent, Case, CaseLabel, Item, KeyWrap
 from intake.services import site
+from intake.services.binding import item_binding
 from intake.services.reports import receipt_params
 from tests.support.canary import files_under, hits, read_files
 from tests.support.factories import csrf_token, receipt_code, submit_report
@@ -114,8 +115,8 @@ def test_note_and_reply_encrypted_and_reporter_reads_reply(
         wrap = s.scalar(select(KeyWrap).where(KeyWrap.item_id == reply.id,
                                               KeyWrap.for_reporter.is_(True)))
         assert wrap is not None
-        key = unwrap_data_key(wrap.wrapped, keys.reply_private, reply.id)
-        text = json.loads(decrypt_item(key, reply.id, "reply", reply.ciphertext))["text"]
+        key = unwrap_data_key(wrap.wrapped, keys.reply_private, item_binding(reply))
+        text = json.loads(decrypt_item(key, item_binding(reply), reply.ciphertext))["text"]
         assert text == f"reply {reply_canary}"
         note = s.scalar(select(Item).where(Item.kind == "note"))
         assert note is not None

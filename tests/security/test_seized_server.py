@@ -10,6 +10,7 @@ from sqlalchemy import select
 from intake.crypto import DecryptionError, decrypt_item, unwrap_data_key
 from intake.models import Item, KeyWrap, Staff
 from intake.payloads import ReportAnswers
+from intake.services.binding import item_binding
 from intake.services.credentials import unlock_private_key
 from intake.services.reading import open_item
 from intake.settings import SECRET_KEYS
@@ -41,10 +42,10 @@ def test_seized_server_decrypts_nothing_but_passphrase_does(
     for blob in candidates:
         for key in {blob[:32].ljust(32, b"\0"), blob[-32:].ljust(32, b"\0")}:
             with pytest.raises(DecryptionError):
-                decrypt_item(key, item.id, item.kind, item.ciphertext)
+                decrypt_item(key, item_binding(item), item.ciphertext)
         for wrap, raw in itertools.product(wraps, {blob[:96].ljust(96, b"\0")}):
             with pytest.raises((DecryptionError, ValueError)):
-                unwrap_data_key(wrap.wrapped, raw, item.id)
+                unwrap_data_key(wrap.wrapped, raw, item_binding(item))
     # The wrapped private key does not open with any secret the server holds.
     staff = session.get(Staff, reviewer.id)
     for secret in [getattr(settings, k) for k in SECRET_KEYS] + [staff.password_hash, ""]:
