@@ -14,8 +14,8 @@ from wtforms.validators import DataRequired, EqualTo, Length
 from intake.models import Staff
 from intake.review.auth import CodeForm
 from intake.services import onboarding
-from intake.services.enrolment import provisioning_uri, qr_svg
 from intake.services.credentials import MIN_PASSPHRASE
+from intake.services.enrolment import provisioning_uri, qr_svg
 from intake.services.errors import StaffError
 from intake.services.staff import totp_secret
 from intake.web.app import db_session, settings_of
