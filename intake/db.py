@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
 from intake.settings import Settings
@@ -36,12 +39,35 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+def private_dir(path: Path) -> None:
+    """Create a directory readable by the service user only (0700), tightening it if it
+    already existed with a looser mode."""
+    path.mkdir(parents=True, exist_ok=True, mode=0o700)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o700)
+
+
+def private_sqlite_file(url: str) -> None:
+    """Create the SQLite file 0600 before SQLite does (it would follow the umask, often
+    0644); SQLite gives its -wal and -shm files the database file's mode."""
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    path = Path(name)
+    private_dir(path.parent)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    os.close(fd)
+    if path.stat().st_mode & 0o077:
+        path.chmod(0o600)
+
+
 class Database:
     """Holds the engine and a scoped session; apps remove the session at teardown."""
 
     def __init__(self, settings: Settings) -> None:
         if settings.database_url.startswith("sqlite"):
-            settings.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(settings.data_dir)
+            private_sqlite_file(settings.database_url)
         self.engine = make_engine(settings.database_url)
         self.factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.session = scoped_session(self.factory)

@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 
 from intake.models import READER_ROLES, PendingNotification, Staff
 from intake.services import site
+from intake.services.audit import current_anchor
 from intake.settings import Settings
 
 LAST_SENT = "notify_last_sent"
@@ -48,8 +49,11 @@ def _last_sent(session: Session) -> datetime | None:
     return datetime.fromisoformat(raw) if raw else None
 
 
-def compose(settings: Settings, kinds: set[str], to: str) -> EmailMessage:
-    """A deliberately empty message: what kind of thing waits, never which or how many."""
+def compose(settings: Settings, kinds: set[str], to: str,
+            anchor: str | None = None) -> EmailMessage:
+    """A deliberately empty message: what kind of thing waits, never which or how many;
+    plus the audit log's current anchor, so every staff mailbox keeps a copy of it off
+    the server (`intake audit verify --anchor-file` reads saved mails)."""
     with force_locale(MAIL_LANGUAGE):
         lines = []
         if "report" in kinds:
@@ -60,6 +64,9 @@ def compose(settings: Settings, kinds: set[str], to: str) -> EmailMessage:
             lines.append(_("There is new activity waiting in the review app."))
         lines += ["", _("This message contains no details on purpose. "
                         "Sign in to the review app to read them.")]
+        if anchor:
+            lines += ["", _("Audit log checkpoint (keep this message: it lets an administrator "
+                            "prove later that the log was not rewritten):"), anchor]
         subject = _("Items are waiting for review")
     message = EmailMessage()
     message["From"] = settings.smtp_from
@@ -73,19 +80,31 @@ def compose(settings: Settings, kinds: set[str], to: str) -> EmailMessage:
     return message
 
 
+def _tls_context(settings: Settings) -> ssl.SSLContext:
+    """Certificate and host name verified, against the system's CAs or smtp_ca_file."""
+    return ssl.create_default_context(cafile=settings.smtp_ca_file or None)
+
+
 def _deliver(settings: Settings, messages: list[EmailMessage]) -> None:
-    """One SMTP session; implicit TLS on 465, STARTTLS whenever the server offers it."""
-    context = ssl.create_default_context()
+    """One SMTP session over TLS: implicit (smtp_tls = "implicit" or port 465) or STARTTLS,
+    which the server must offer. Plain text only to a relay on this machine, when the
+    operator chose "local-plain" (settings refuse it for any other host)."""
+    implicit = settings.smtp_tls == "implicit" or settings.smtp_port == 465
     try:
-        if settings.smtp_port == 465:
+        if implicit:
             smtp: smtplib.SMTP = smtplib.SMTP_SSL(settings.smtp_host, settings.smtp_port,
-                                                  timeout=30, context=context)
+                                                  timeout=30, context=_tls_context(settings))
         else:
             smtp = smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=30)
         with smtp:
             smtp.ehlo()
-            if settings.smtp_port != 465 and smtp.has_extn("starttls"):
-                smtp.starttls(context=context)
+            if not implicit and settings.smtp_tls != "local-plain":
+                if not smtp.has_extn("starttls"):
+                    raise NotifyError(
+                        f"the mail server {settings.smtp_host}:{settings.smtp_port} does not "
+                        "offer STARTTLS; nothing was sent (notification mail requires TLS; "
+                        "see smtp_tls in config/defaults.toml)")
+                smtp.starttls(context=_tls_context(settings))
                 smtp.ehlo()
             for message in messages:
                 smtp.send_message(message)
@@ -111,7 +130,8 @@ def send_batch(session: Session, settings: Settings, now: datetime | None = None
     if not force and last and now - last < timedelta(minutes=settings.notify_batch_minutes):
         return Outcome(0, "not due yet (batched)")
     kinds = set(session.scalars(select(PendingNotification.kind).where(covered)).all())
-    _deliver(settings, [compose(settings, kinds, address) for address in to])
+    anchor = current_anchor(session)
+    _deliver(settings, [compose(settings, kinds, address, anchor) for address in to])
     session.execute(delete(PendingNotification).where(covered))
     site.set_value(session, LAST_SENT, now.isoformat())
     return Outcome(len(to), "sent")

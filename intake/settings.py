@@ -78,6 +78,8 @@ class Settings:
     smtp_host: str
     smtp_port: int
     smtp_from: str
+    smtp_tls: str
+    smtp_ca_file: str
     notify_batch_minutes: int
 
     @property
@@ -136,7 +138,7 @@ def _dev_secrets(data_dir: Path) -> dict[str, str]:
     path = data_dir / "secrets.toml"
     if path.exists():
         return {k: str(v) for k, v in _read_toml(path).items()}
-    data_dir.mkdir(parents=True, exist_ok=True)
+    data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
     values = {key: secrets.token_urlsafe(48) for key in SECRET_KEYS}
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as fh:
@@ -197,4 +199,21 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         raise SettingsError("usual_reply_days must not be negative")
     if not values["database_url"]:
         values["database_url"] = f"sqlite:///{values['data_dir'] / 'intake.db'}"
+    _check_smtp_tls(values)
     return Settings(**values)
+
+
+SMTP_TLS_MODES = ("starttls", "implicit", "local-plain")
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
+
+
+def _check_smtp_tls(values: dict[str, Any]) -> None:
+    """Notification mail is never sent in clear across a network: 'local-plain' only to a
+    relay on this machine (which then does TLS onward)."""
+    mode = values.get("smtp_tls")
+    if mode not in SMTP_TLS_MODES:
+        raise SettingsError(f"smtp_tls must be one of {', '.join(SMTP_TLS_MODES)}")
+    if mode == "local-plain" and values.get("smtp_host") and \
+            values["smtp_host"] not in LOOPBACK_HOSTS:
+        raise SettingsError("smtp_tls = 'local-plain' is allowed only for a relay on this "
+                            "machine (smtp_host 127.0.0.1, ::1 or localhost)")

@@ -6,6 +6,7 @@ import click
 
 from intake import migrate
 from intake.cli.common import settings
+from intake.db import private_dir, private_sqlite_file
 
 
 def register(main: click.Group) -> None:
@@ -21,6 +22,7 @@ def register(main: click.Group) -> None:
         """Apply migrations up to REVISION."""
         cfg = settings()
         if cfg.database_url.startswith("sqlite"):
-            cfg.data_dir.mkdir(parents=True, exist_ok=True)
+            private_dir(cfg.data_dir)
+            private_sqlite_file(cfg.database_url)
         migrate.upgrade(cfg.database_url, revision=revision)
         click.echo("database schema is up to date")

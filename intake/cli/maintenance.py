@@ -1,4 +1,5 @@
-"""`intake purge`, `intake blob-times`: retention and file times (backups: intake.cli.backup)."""
+"""`intake purge`, `intake sweep-sessions`, `intake blob-times`: retention, expired staff
+sessions and file times (backups: intake.cli.backup)."""
 
 from __future__ import annotations
 
@@ -6,11 +7,23 @@ import click
 
 from intake.attachments import blobs
 from intake.cli.common import database, settings
-from intake.services import retention
+from intake.services import retention, sessions
 
 
 def register(main: click.Group) -> None:
-    """Attach purge and blob-times."""
+    """Attach purge, sweep-sessions and blob-times."""
+
+    @main.command("sweep-sessions")
+    def sweep_sessions() -> None:
+        """Delete expired staff sessions (their wrapped keys); run by intake-sessions.timer."""
+        cfg = settings()
+        db = database(cfg)
+        try:
+            with db.transaction() as session:
+                swept = sessions.sweep_expired(session, cfg)
+        finally:
+            db.dispose()
+        click.echo(f"expired staff sessions deleted: {swept}")
 
     @main.command("blob-times")
     def blob_times() -> None:

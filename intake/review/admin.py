@@ -1,4 +1,4 @@
-"""Admin pages: staff (invite, deactivate, grant access), recovery key, settings, setup link."""
+"""Admin pages: staff (invite, deactivate, grant access), recovery key, settings."""
 
 from __future__ import annotations
 
@@ -7,14 +7,13 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from werkzeug.wrappers import Response
-from wtforms import IntegerField, PasswordField, SelectField, StringField
-from wtforms.validators import DataRequired, EqualTo, InputRequired, Length, NumberRange
+from wtforms import IntegerField, SelectField, StringField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from intake.review.access import current_private_key, current_staff, roles
 from intake.services import admin as admin_service
 from intake.services import grants, onboarding
 from intake.services.admin import SETTING_RANGES
-from intake.services.credentials import MIN_PASSPHRASE
 from intake.services.errors import StaffError
 from intake.web.app import db_session, settings_of
 
@@ -29,17 +28,6 @@ class InviteForm(FlaskForm):
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
     role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()),
                        validators=[DataRequired()])
-
-
-class SetupForm(FlaskForm):
-    """The invitee's own passphrase, twice."""
-
-    passphrase = PasswordField(
-        _l("Passphrase"), validators=[DataRequired(), Length(min=MIN_PASSPHRASE, max=1024)],
-        description=_l("At least %(n)s characters; a few random words work well.",
-                       n=MIN_PASSPHRASE))
-    confirm = PasswordField(_l("Passphrase again"), validators=[
-        DataRequired(), EqualTo("passphrase", _l("The two do not match."))])
 
 
 def _days(label: str, name: str) -> IntegerField:
@@ -88,7 +76,7 @@ def invite() -> tuple[str, int]:
                                         form.role.data or "")
     except StaffError:
         return _staff_page(form, _("That username is taken or not allowed."), 409)
-    link = url_for("admin.setup", token=token, _external=True)
+    link = url_for("setup.page", token=token, _external=True)
     return render_template("review/admin_invited.html", link=link,
                            username=form.username.data), 201
 
@@ -189,37 +177,3 @@ def settings_post() -> tuple[str, int] | Response:
     values = {name: int(form[name].data) for name in SETTING_RANGES}
     admin_service.save_settings(db_session(), settings_of(current_app), current_staff(), values)
     return redirect(url_for("admin.settings", saved="1"))
-
-
-@bp.get("/setup/<token>")
-def setup(token: str) -> tuple[str, int]:
-    """The invitee's page (no sign-in): choose a passphrase."""
-    invited = onboarding.find_invite(db_session(), token)
-    if invited is None:
-        return _invalid_link()
-    return render_template("review/setup.html", form=SetupForm(), username=invited.username,
-                           token=token, problem=None), 200
-
-
-@bp.post("/setup/<token>")
-def setup_post(token: str) -> tuple[str, int] | Response:
-    """Create the key pair under the chosen passphrase; TOTP enrolment follows at sign-in."""
-    db = db_session()
-    invited = onboarding.find_invite(db, token)
-    if invited is None:
-        return _invalid_link()
-    form = SetupForm()
-    if not form.validate():
-        return render_template("review/setup.html", form=form, username=invited.username,
-                               token=token, problem=None), 400
-    try:
-        onboarding.complete_setup(db, settings_of(current_app), token, form.passphrase.data or "")
-    except StaffError:
-        return _invalid_link()
-    return redirect(url_for("review.login", ready="1"))
-
-
-def _invalid_link() -> tuple[str, int]:
-    return render_template("error.html", code=404, message=_(
-        "This setup link is not valid: it was already used, has expired (links last 72 "
-        "hours) or was mistyped. Ask an administrator for a new one.")), 404

@@ -21,4 +21,4 @@ def index() -> tuple[str, int]:
     entries, total = audit.page(db_session(), page, PER_PAGE)
     pages = max(1, -(-total // PER_PAGE))
     return render_template("review/audit.html", entries=entries, page=page, pages=pages,
-                           total=total), 200
+                           total=total, anchor=audit.current_anchor(db_session())), 200

@@ -1,13 +1,9 @@
-"""Staff sign-in: passphrase, then TOTP (enrolment first if needed), and sign-out."""
+"""Staff sign-in: passphrase, then TOTP, and sign-out. Enrolment happens only where its
+secret is shown (the terminal, the setup link), never behind a passphrase alone."""
 
 from __future__ import annotations
 
-import io
-
-import pyotp
-import qrcode
-import qrcode.image.svg
-from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, redirect, render_template, request, url_for
 from flask import session as cookie
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -26,7 +22,6 @@ from intake.review.access import (
 from intake.services import login as login_service
 from intake.services.audit import record
 from intake.services.sessions import end_session
-from intake.services.staff import ISSUER, totp_secret
 from intake.web.app import db_session, settings_of
 from intake.web.ratelimit import client_key
 
@@ -72,6 +67,11 @@ def login_post() -> tuple[str, int] | WerkzeugResponse:
     result = login_service.check_passphrase(
         db, settings_of(current_app), form.username.data or "", form.passphrase.data or "",
         client_key())
+    if result.unenrolled:
+        form.passphrase.data = ""
+        return render_template("review/login.html", form=form, problem=_(
+            "This account has not set up its authenticator app yet. Finish the setup with "
+            "your one-time setup link, or ask an administrator.")), 403
     if not result.ok or result.half is None or result.staff is None:
         record(db, None, "login.failed", anonymous="(sign-in form)")
         db.commit()
@@ -81,36 +81,25 @@ def login_post() -> tuple[str, int] | WerkzeugResponse:
             "tried several times.")), 401
     store_cookie_half(result.half)
     cookie["next"] = _safe_next(request.args.get("next"))
-    target = "review.second_factor" if result.staff.totp_enrolled else "review.enrol"
-    return redirect(url_for(target))
+    return redirect(url_for("review.second_factor"))
 
 
 @bp.route("/login/2fa", methods=["GET", "POST"])
 @before_second_factor
 def second_factor() -> tuple[str, int] | WerkzeugResponse:
     """The TOTP step; a code already used is refused."""
-    if not current_staff().totp_enrolled:
-        return redirect(url_for("review.enrol"))
+    if not current_staff().totp_enrolled:  # a session from before enrolment moved off the web
+        half = cookie_half()
+        if half is not None:
+            end_session(db_session(), half.session_id)
+            db_session().commit()
+        cookie.clear()
+        return redirect(url_for("review.login"))
     form = CodeForm()
     if request.method == "GET" or not form.validate():
         return render_template("review/second_factor.html", form=form, problem=None), \
             200 if request.method == "GET" else 400
     return _finish(form, "review/second_factor.html")
-
-
-@bp.route("/enrol", methods=["GET", "POST"])
-@before_second_factor
-def enrol() -> tuple[str, int] | WerkzeugResponse:
-    """First sign-in: scan the QR code (drawn on the server) and confirm one code."""
-    staff = current_staff()
-    if staff.totp_enrolled:
-        return redirect(url_for("review.second_factor"))
-    form = CodeForm()
-    secret = totp_secret(settings_of(current_app), staff)
-    if request.method == "GET" or not form.validate():
-        return render_template("review/enrol.html", form=form, secret=secret, problem=None), \
-            200 if request.method == "GET" else 400
-    return _finish(form, "review/enrol.html", secret=secret)
 
 
 def _finish(form: CodeForm, template: str, **extra: object) -> tuple[str, int] | WerkzeugResponse:
@@ -129,22 +118,6 @@ def _finish(form: CodeForm, template: str, **extra: object) -> tuple[str, int] |
     target = _safe_next(cookie.pop("next", None))
     store_cookie_half(fresh)
     return redirect(target)
-
-
-@bp.get("/enrol/qr.svg")
-@before_second_factor
-def enrol_qr() -> Response:
-    """The provisioning QR as SVG: no JavaScript, no third party, only before enrolment."""
-    staff = current_staff()
-    if staff.totp_enrolled:
-        return Response(status=404)
-    uri = pyotp.TOTP(totp_secret(settings_of(current_app), staff)).provisioning_uri(
-        name=staff.username, issuer_name=ISSUER)
-    img = qrcode.make(uri, image_factory=qrcode.image.svg.SvgPathImage, border=2)
-    out = io.BytesIO()
-    img.save(out)
-    return Response(out.getvalue(), mimetype="image/svg+xml",
-                    headers={"Cache-Control": "no-store"})
 
 
 @bp.post("/logout")

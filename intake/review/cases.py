@@ -11,7 +11,13 @@ from sqlalchemy.orm import Session
 from werkzeug.wrappers import Response
 
 from intake.models import Case, Item, Staff
-from intake.review.access import current_private_key, current_staff, roles
+from intake.review.access import (
+    case_scoped,
+    current_case,
+    current_private_key,
+    current_staff,
+    roles,
+)
 from intake.review.case_forms import LabelForm, TextForm, TriageForm
 from intake.services import triage as tr
 from intake.services.cases import CaseIntegrityError, read_case
@@ -50,9 +56,10 @@ def inbox() -> tuple[str, int]:
 
 @bp.get("/cases/<reference>")
 @roles("admin", "reviewer")
+@case_scoped("reference")
 def case(reference: str) -> tuple[str, int]:
     """The decrypted report and its follow-ups, replies and notes, all escaped."""
-    return _render_case(reference, None, {}, 200)
+    return _render_case(current_case().reference, None, {}, 200)
 
 
 def _render_case(reference: str, problem: object, typed: dict[str, str],
@@ -77,22 +84,16 @@ def _render_case(reference: str, problem: object, typed: dict[str, str],
                            problem=problem, typed=typed), code
 
 
-def _case_or_404(reference: str) -> Case:
-    found = tr.find_case(db_session(), reference)
-    if found is None:
-        abort(404)
-    return found
-
-
 def _back(reference: str) -> Response:
     return redirect(url_for("cases.case", reference=reference), code=303)
 
 
 @bp.post("/cases/<reference>/triage")
 @roles("admin", "reviewer")
+@case_scoped("reference")
 def triage(reference: str) -> Response | tuple[str, int]:
     """Status, priority, assignee and acknowledgement."""
-    found = _case_or_404(reference)
+    found = current_case()
     form = TriageForm()
     if not form.validate():
         return _render_case(found.reference, _("This status change is not allowed."), {}, 400)
@@ -106,9 +107,10 @@ def triage(reference: str) -> Response | tuple[str, int]:
 
 @bp.post("/cases/<reference>/labels")
 @roles("admin", "reviewer")
+@case_scoped("reference")
 def labels(reference: str) -> Response | tuple[str, int]:
     """Replace the coded labels."""
-    found = _case_or_404(reference)
+    found = current_case()
     form = LabelForm()
     if not form.validate():
         return _render_case(found.reference, _("Unknown label code."), {}, 400)
@@ -122,9 +124,10 @@ def labels(reference: str) -> Response | tuple[str, int]:
 
 @bp.post("/cases/<reference>/consent-withdrawn")
 @roles("admin", "reviewer")
+@case_scoped("reference")
 def consent_withdrawn(reference: str) -> Response:
     """Record that the reporter asked (e.g. in a follow-up) not to be counted any more."""
-    found = _case_or_404(reference)
+    found = current_case()
     if FlaskForm().validate():
         tr.withdraw_consent(db_session(), current_staff(), found)
     return _back(found.reference)
@@ -132,6 +135,7 @@ def consent_withdrawn(reference: str) -> Response:
 
 @bp.post("/cases/<reference>/notes")
 @roles("admin", "reviewer")
+@case_scoped("reference")
 def note(reference: str) -> Response | tuple[str, int]:
     """An internal note for staff."""
     return _text(reference, "note", tr.add_note)
@@ -139,6 +143,7 @@ def note(reference: str) -> Response | tuple[str, int]:
 
 @bp.post("/cases/<reference>/replies")
 @roles("admin", "reviewer")
+@case_scoped("reference")
 def reply(reference: str) -> Response | tuple[str, int]:
     """A reply the reporter reads with the receipt code."""
     return _text(reference, "reply", tr.add_reply)
@@ -146,7 +151,7 @@ def reply(reference: str) -> Response | tuple[str, int]:
 
 def _text(reference: str, kind: str,
           add: Callable[[Session, Staff, Case, str], Item]) -> Response | tuple[str, int]:
-    found = _case_or_404(reference)
+    found = current_case()
     form = TextForm()
     form.validate()
     text = form.text.data or ""

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from intake.attachments.budget import CleanerBusy
 from intake.attachments.clean import UnreadableFile
 from intake.crypto import DecryptionError
-from intake.review.access import current_private_key, current_staff, roles
+from intake.review.access import case_scoped, current_private_key, current_staff, roles
 from intake.services.downloads import CLEANED, ORIGINAL, NotCleanable, prepare_download
 from intake.services.reading import NoAccess
 from intake.web.app import db_session, settings_of
@@ -24,6 +24,7 @@ def _problem(code: int, message: str) -> tuple[str, int]:
 
 @bp.get("/files/<item_id>")
 @roles("admin", "reviewer")
+@case_scoped("item_id")
 def download(item_id: str) -> Response | tuple[str, int]:
     """?variant=original (as stored, the default) or ?variant=cleaned (made on the fly)."""
     variant = CLEANED if request.args.get("variant") == CLEANED else ORIGINAL

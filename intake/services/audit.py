@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,6 +16,9 @@ from intake.models import AuditEvent, Staff, utcnow
 
 GENESIS = "0" * 64
 ADVISORY_LOCK = 0x1A7A
+# An anchor is a chain position and the hash of the entry there ("1234:<64 hex>"), as the
+# notification mail, the audit page and `intake audit anchor` print it.
+ANCHOR_RE = re.compile(r"^\s*(\d{1,12}):([0-9a-f]{64})\s*$")
 
 
 def _digest(prev_hash: str, event: AuditEvent) -> str:
@@ -70,9 +75,39 @@ class ChainReport:
     broken_id: int | None = None
     reason: str = ""
 
+    @property
+    def anchor(self) -> str:
+        """This head as an anchor to keep off the server."""
+        return format_anchor(self.count, self.head)
 
-def verify(session: Session) -> ChainReport:
-    """Walk the chain in id order; an edit, deletion or insertion breaks it visibly."""
+
+def format_anchor(position: int, digest: str) -> str:
+    """"position:hash", the one form every place prints and `verify --anchor` reads."""
+    return f"{position}:{digest}"
+
+
+def parse_anchor(text: str) -> tuple[int, str]:
+    """(position, hash) from "position:hash"; ValueError otherwise."""
+    match = ANCHOR_RE.match(text.lower())
+    if match is None or int(match.group(1)) < 1:
+        raise ValueError(f"not an audit anchor (expected N:<64 hex digits>): {text[:80]!r}")
+    return int(match.group(1)), match.group(2)
+
+
+def current_anchor(session: Session) -> str | None:
+    """The head of the chain as stored now (not verified), or None when it is empty."""
+    last = session.execute(
+        select(AuditEvent.id, AuditEvent.hash).order_by(AuditEvent.id.desc()).limit(1)).first()
+    return None if last is None else format_anchor(int(last[0]), str(last[1]))
+
+
+def verify(session: Session, anchors: Iterable[tuple[int, str]] = ()) -> ChainReport:
+    """Walk the chain in id order; an edit, deletion or insertion breaks it visibly.
+
+    Anchors kept off the server (mail, paper) catch what the chain alone cannot: someone
+    with the database who rewrote entries and recomputed every hash after them. The entry
+    at each anchor's position must still carry the anchor's hash."""
+    expected = dict(anchors)
     prev_hash, expected_id, count = GENESIS, 1, 0
     for event in session.scalars(select(AuditEvent).order_by(AuditEvent.id)).yield_per(1000):
         count += 1
@@ -84,7 +119,15 @@ def verify(session: Session) -> ChainReport:
                                "does not follow the previous entry")
         if _digest(prev_hash, event) != event.hash:
             return ChainReport(False, count, prev_hash, event.id, "content was changed")
+        if event.id in expected and expected.pop(event.id) != event.hash:
+            return ChainReport(False, count, prev_hash, event.id,
+                               "differs from the anchor kept off the server: the log up to "
+                               "here was rewritten")
         prev_hash, expected_id = event.hash, expected_id + 1
+    if expected:
+        first = min(expected)
+        return ChainReport(False, count, prev_hash, first,
+                           f"entry {first} named by an anchor is gone: the log was cut short")
     return ChainReport(True, count, prev_hash)
 
 

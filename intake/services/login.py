@@ -23,7 +23,13 @@ from intake.models import LoginFailure, Staff, StaffSession, utcnow
 from intake.services.audit import record
 from intake.services.credentials import staff_params, unlock_private_key, upgrade_credentials
 from intake.services.kdf_gate import kdf_slot
-from intake.services.sessions import CookieHalf, mark_second_factor, reissue, start_session
+from intake.services.sessions import (
+    CookieHalf,
+    mark_second_factor,
+    reissue,
+    start_session,
+    sweep_expired,
+)
 from intake.services.staff import totp_secret
 from intake.settings import Settings
 
@@ -36,6 +42,7 @@ class LoginResult:
 
     staff: Staff | None = None
     half: CookieHalf | None = None
+    unenrolled: bool = False
 
     @property
     def ok(self) -> bool:
@@ -120,8 +127,14 @@ def check_passphrase(
         record(session, staff, "account.kdf_upgrade", target=staff.username, detail={
             "time_cost": upgraded.time_cost, "memory_kib": upgraded.memory_cost_kib,
             "parallelism": upgraded.parallelism})
+    if not staff.totp_enrolled:
+        # The secret is shown only where enrolment is confirmed (terminal, setup link):
+        # a passphrase alone opens no session, so it can never reach a secret.
+        session.commit()
+        return LoginResult(unenrolled=True)
     # Failures are cleared only after the second factor: clearing them here would let
     # someone who knows the passphrase guess TOTP codes forever by signing in again.
+    sweep_expired(session, settings)  # every sign-in also clears everyone's expired halves
     half = start_session(session, staff, private)
     session.commit()
     return LoginResult(staff, half)
@@ -130,7 +143,7 @@ def check_passphrase(
 def _accept_totp(session: Session, settings: Settings, staff: Staff, code: str,
                  now: float | None, client: str) -> bool:
     """±1 step, and a step already used is refused (replay); a failure is counted."""
-    if is_throttled(session, settings, staff, client):
+    if is_throttled(session, settings, staff, client) or not staff.totp_enrolled:
         return False
     code = "".join(ch for ch in code if ch.isdigit())
     totp = pyotp.TOTP(totp_secret(settings, staff))
@@ -141,7 +154,6 @@ def _accept_totp(session: Session, settings: Settings, staff: Staff, code: str,
             if step <= staff.totp_last_step:
                 break
             staff.totp_last_step = step
-            staff.totp_enrolled = True
             # Only this client's failures: someone else's slowed client stays slowed.
             session.execute(delete(LoginFailure).where(
                 LoginFailure.staff_id == staff.id, LoginFailure.client == client))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from intake.models import Staff, new_id, utcnow
 from intake.services.audit import record
 from intake.services.credentials import give_credentials
+from intake.services.enrolment import confirm_enrolment
 from intake.services.errors import StaffError
 from intake.services.staff import checked_new_account, set_new_totp
 from intake.settings import Settings
@@ -54,17 +55,36 @@ def find_invite(session: Session, token: str) -> Staff | None:
     return staff
 
 
+def awaiting_code(staff: Staff) -> bool:
+    """Step two of the setup link: the passphrase is set, the authenticator not yet confirmed."""
+    return staff.password_hash is not None and staff.totp_secret is not None
+
+
 def complete_setup(session: Session, settings: Settings, token: str, passphrase: str) -> Staff:
-    """The invitee chose a passphrase: create their key pair now; TOTP enrolment follows."""
+    """Step one: the invitee chose a passphrase; create their key pair and a TOTP secret.
+    The account stays inactive, and the link valid, until a code confirms the secret on the
+    same link (confirm_setup): the secret is shown nowhere else."""
     staff = find_invite(session, token)
-    if staff is None:
+    if staff is None or awaiting_code(staff):
         raise StaffError("this setup link is not valid any more")
     give_credentials(settings, staff, passphrase)
     set_new_totp(settings, staff)
-    staff.totp_enrolled = False
-    staff.active = True
-    staff.setup_token_hash = None
-    staff.setup_expires = None
     record(session, staff, "staff.setup", target=staff.username)
     session.commit()
     return staff
+
+
+def confirm_setup(session: Session, settings: Settings, token: str, code: str) -> bool:
+    """Step two: a code from the authenticator confirms the secret; the account becomes
+    active and the link is used up. False (nothing changed) when the code does not match."""
+    staff = find_invite(session, token)
+    if staff is None or not awaiting_code(staff):
+        raise StaffError("this setup link is not valid any more")
+    if not confirm_enrolment(settings, staff, code):
+        return False
+    staff.active = True
+    staff.setup_token_hash = None
+    staff.setup_expires = None
+    record(session, staff, "staff.enrol", target=staff.username, detail={"via": "setup link"})
+    session.commit()
+    return True

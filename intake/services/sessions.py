@@ -8,7 +8,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from intake.crypto import DecryptionError, new_session_key, unwrap_for_session, wrap_for_session
@@ -16,6 +16,8 @@ from intake.models import Staff, StaffSession, utcnow
 from intake.settings import Settings
 
 TOUCH_EVERY = timedelta(seconds=30)
+SWEEP_EVERY = 60.0  # seconds between request-time sweeps in one process
+_last_sweep: dict[str, float] = {}
 
 
 @dataclass(frozen=True)
@@ -80,6 +82,32 @@ def load_session(session: Session, settings: Settings, session_id: str) -> Staff
     return row
 
 
+def sweep_expired(session: Session, settings: Settings) -> int:
+    """Delete every expired server half (idle, absolute, or of an inactive account), so a
+    copy of the database taken later holds no key an old cookie could still open.
+    The caller commits; returns how many rows went."""
+    now = utcnow()
+    idle_before = now - timedelta(minutes=settings.session_idle_minutes)
+    absolute_before = now - timedelta(hours=settings.session_absolute_hours)
+    inactive = select(Staff.id).where(Staff.active.is_(False))
+    result = session.execute(delete(StaffSession).where(or_(
+        StaffSession.last_seen_at < idle_before, StaffSession.created_at < absolute_before,
+        StaffSession.staff_id.in_(inactive))))
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+def sweep_if_due(session: Session, settings: Settings, clock: float) -> int:
+    """The request-time sweep: at most once per SWEEP_EVERY seconds per process and
+    database: one DELETE a minute over a table of a few rows, not one per request."""
+    key = settings.database_url
+    if clock - _last_sweep.get(key, float("-inf")) < SWEEP_EVERY:
+        return 0
+    _last_sweep[key] = clock
+    swept = sweep_expired(session, settings)
+    session.commit()
+    return swept
+
+
 def mark_second_factor(session: Session, row: StaffSession) -> None:
     """TOTP verified: the session may now reach role-checked views."""
     row.totp_verified = True
@@ -91,6 +119,18 @@ def private_key(row: StaffSession, half: CookieHalf) -> bytes:
     if row.wrapped_private_key is None:
         raise DecryptionError("this session holds no key")
     return unwrap_for_session(row.wrapped_private_key, half.session_key, row.id_hash)
+
+
+def opens(row: StaffSession, half: CookieHalf) -> bool:
+    """Whether the cookie's key opens this server half (one AES-GCM check, microseconds);
+    a session without a key (an analyst's) has nothing to check."""
+    if row.wrapped_private_key is None:
+        return True
+    try:
+        private_key(row, half)
+    except DecryptionError:
+        return False
+    return True
 
 
 def end_session(session: Session, session_id: str) -> None:

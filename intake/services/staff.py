@@ -31,9 +31,11 @@ def totp_secret(settings: Settings, staff: Staff) -> str:
     return open_secret(_totp_key(settings), "totp", staff.id, staff.totp_secret).decode()
 
 
-def set_new_totp(settings: Settings, staff: Staff) -> str:
-    """A fresh TOTP secret (enrolment); returns its provisioning URI."""
-    secret = pyotp.random_base32()
+def set_new_totp(settings: Settings, staff: Staff, secret: str | None = None) -> str:
+    """A fresh TOTP secret (or the one the terminal already showed); not enrolled until a
+    code is confirmed where the secret was shown. Returns its provisioning URI."""
+    secret = secret or pyotp.random_base32()
+    staff.totp_enrolled = False
     staff.totp_secret = seal_secret(_totp_key(settings), "totp", staff.id, secret.encode())
     staff.totp_last_step = 0
     return pyotp.TOTP(secret).provisioning_uri(name=staff.username, issuer_name=ISSUER)
@@ -55,13 +57,15 @@ def checked_new_account(session: Session, username: str, role: str) -> str:
 
 
 def create_staff(
-    session: Session, settings: Settings, username: str, role: str, passphrase: str
+    session: Session, settings: Settings, username: str, role: str, passphrase: str,
+    secret: str | None = None,
 ) -> tuple[Staff, str]:
-    """Create an account with its key pair; returns it and the TOTP provisioning URI."""
+    """Create an account with its key pair; returns it and the TOTP provisioning URI.
+    It cannot sign in until enrolment is confirmed (services.enrolment)."""
     username = checked_new_account(session, username, role)
     staff = Staff(id=new_id(), username=username, role=role, active=True)
     give_credentials(settings, staff, passphrase)
-    uri = set_new_totp(settings, staff)
+    uri = set_new_totp(settings, staff, secret)
     session.add(staff)
     return staff, uri
 

@@ -205,13 +205,17 @@ def review_pages(live_case: str, admin: StaffHandle, reviewer: StaffHandle,
 
 
 @pytest.fixture(scope="session")
-def newcomer(live_settings: Settings, live_database: Database) -> StaffHandle:
-    """A staff member who has not enrolled an authenticator yet (sees the enrol page)."""
-    passphrase = "another correct horse battery"
+def newcomer(live_settings: Settings, live_database: Database) -> dict[str, str]:
+    """Two invited accounts' setup links: one at the passphrase step, one at the
+    authenticator step (the only page that shows a TOTP secret)."""
+    from intake.services.onboarding import complete_setup, invite_staff, setup_path
+
     with live_database.transaction() as s:
-        staff, _uri = create_staff(s, live_settings, "newcomer", "reviewer", passphrase)
-        return StaffHandle(staff.id, "newcomer", "reviewer", passphrase,
-                           totp_secret(live_settings, staff))
+        first = invite_staff(s, None, "newcomer", "reviewer")
+        second = invite_staff(s, None, "newcomer2", "reviewer")
+    with live_database.transaction() as s:
+        complete_setup(s, live_settings, second, "another correct horse battery")
+    return {"passphrase": setup_path(first), "code": setup_path(second)}
 
 
 @pytest.fixture(scope="session")

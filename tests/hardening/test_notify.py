@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import ipaddress
 import re
 import socket
+import ssl
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes
 from email.message import Message
+from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from click.testing import CliRunner
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 from sqlalchemy import func, select
 
 from intake.cli import main
@@ -42,9 +49,48 @@ def _free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def _certificate(directory: Path) -> tuple[Path, Path]:
+    """A self-signed certificate for 127.0.0.1 (cert, key), for the test mail server."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    now = datetime.now(UTC)
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(now - timedelta(minutes=5)).not_valid_after(now + timedelta(days=1))
+            .add_extension(x509.SubjectAlternativeName(
+                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    cert_path, key_path = directory / "smtp.pem", directory / "smtp.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
+                                           serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return cert_path, key_path
+
+
 @pytest.fixture
-def smtp() -> Iterator[tuple[Inbox, int]]:
-    """A local SMTP server on a free loopback port."""
+def smtp_cert(tmp_path: Path) -> tuple[Path, Path]:
+    return _certificate(tmp_path)
+
+
+@pytest.fixture
+def smtp(smtp_cert: tuple[Path, Path]) -> Iterator[tuple[Inbox, int]]:
+    """A local SMTP server on a free loopback port that offers (and requires) STARTTLS."""
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(*smtp_cert)
+    inbox, port = Inbox(), _free_port()
+    controller = Controller(inbox, hostname="127.0.0.1", port=port, tls_context=context,
+                            require_starttls=True)
+    controller.start()
+    yield inbox, port
+    controller.stop()
+
+
+@pytest.fixture
+def plain_smtp() -> Iterator[tuple[Inbox, int]]:
+    """A local SMTP server that does not offer STARTTLS (a downgrading network would look
+    like this)."""
     inbox, port = Inbox(), _free_port()
     controller = Controller(inbox, hostname="127.0.0.1", port=port)
     controller.start()
@@ -52,8 +98,9 @@ def smtp() -> Iterator[tuple[Inbox, int]]:
     controller.stop()
 
 
-def _mail_settings(settings: Settings, port: int) -> Settings:
-    return settings.replace(smtp_host="127.0.0.1", smtp_port=port,
+def _mail_settings(settings: Settings, port: int, ca: Path | None = None) -> Settings:
+    ca = ca or settings.data_dir.parent / "smtp.pem"
+    return settings.replace(smtp_host="127.0.0.1", smtp_port=port, smtp_ca_file=str(ca),
                             smtp_from="intake@example.org", notify_batch_minutes=60)
 
 
@@ -164,6 +211,7 @@ def test_cli_notify_send(settings: Settings, database: Any, make_staff: Any,
                         "DATABASE_URL": settings.database_url,
                         "SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(port),
                         "SMTP_FROM": "intake@example.org",
+                        "SMTP_CA_FILE": str(settings.data_dir.parent / "smtp.pem"),
                         "REVIEW_SECRET_KEY": settings.review_secret_key}.items():
         monkeypatch.setenv(f"INTAKE_{name}", value)
     result = CliRunner().invoke(main, ["notify", "send"])
@@ -176,3 +224,70 @@ def test_cli_notify_send(settings: Settings, database: Any, make_staff: Any,
     submit_report(public_client)
     failed = CliRunner().invoke(main, ["notify", "send", "--force"])
     assert failed.exit_code == 1 and "stay queued" in failed.output
+
+
+def test_a_server_without_starttls_gets_nothing(settings: Settings, database: Any,
+                                               make_staff: Any, public_client: Any,
+                                               plain_smtp: tuple[Inbox, int],
+                                               smtp_cert: tuple[Path, Path]) -> None:
+    """Issue 13, finding 13: someone on the path strips STARTTLS from the server's answer
+    (or the relay lost its TLS set-up): the mail is refused, never sent in clear."""
+    inbox, port = plain_smtp
+    _staff_with_mail(database, make_staff)
+    submit_report(public_client)
+    with pytest.raises(NotifyError, match="does not offer STARTTLS; nothing was sent"):
+        _send(review_factory(settings, database), database, _mail_settings(settings, port))
+    assert inbox.messages == [] and _pending(database) > 0  # kept for the next run
+
+
+def test_an_untrusted_certificate_is_refused(settings: Settings, database: Any,
+                                             make_staff: Any, public_client: Any,
+                                             smtp: tuple[Inbox, int], tmp_path: Path) -> None:
+    inbox, port = smtp
+    _staff_with_mail(database, make_staff)
+    submit_report(public_client)
+    other_dir = tmp_path / "other"
+    other_dir.mkdir()
+    other_ca, _key = _certificate(other_dir)  # a CA that did not sign the server's cert
+    with pytest.raises(NotifyError, match="SSL"):
+        _send(review_factory(settings, database), database,
+              _mail_settings(settings, port, ca=other_ca))
+    assert inbox.messages == []
+
+
+def test_plain_text_only_to_a_relay_on_this_machine(settings: Settings, database: Any,
+                                                    make_staff: Any, public_client: Any,
+                                                    plain_smtp: tuple[Inbox, int]) -> None:
+    from intake.settings import SettingsError, load_settings
+
+    inbox, port = plain_smtp
+    _staff_with_mail(database, make_staff)
+    submit_report(public_client)
+    local = _mail_settings(settings, port).replace(smtp_tls="local-plain")
+    assert _send(review_factory(settings, database), database, local).sent == 2
+    assert len(inbox.messages) == 2
+    with pytest.raises(SettingsError, match="local-plain"):
+        load_settings(environ={"INTAKE_SMTP_HOST": "mail.example.org",
+                               "INTAKE_SMTP_TLS": "local-plain"},
+                      data_dir=str(settings.data_dir))
+    with pytest.raises(SettingsError, match="smtp_tls"):
+        load_settings(environ={"INTAKE_SMTP_TLS": "maybe"}, data_dir=str(settings.data_dir))
+
+
+def test_the_mail_carries_the_audit_anchor(settings: Settings, database: Any,
+                                          make_staff: Any, public_client: Any,
+                                          smtp: tuple[Inbox, int]) -> None:
+    from intake.services.audit import current_anchor, record
+
+    inbox, port = smtp
+    _staff_with_mail(database, make_staff)
+    submit_report(public_client)
+    with database.transaction() as s:
+        record(s, None, "staff.create", target="someone")
+        record(s, None, "login")
+    with database.transaction() as s:
+        anchor = current_anchor(s)
+    assert anchor
+    _send(review_factory(settings, database), database, _mail_settings(settings, port))
+    body = inbox.messages[0][1].get_payload(decode=True).decode()
+    assert anchor in body and anchor.startswith("2:")

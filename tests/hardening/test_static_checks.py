@@ -91,6 +91,11 @@ def test_shipped_nginx_matches_the_app_and_logs_nothing() -> None:
     import tomllib
 
     defaults = tomllib.loads((ROOT / "config" / "defaults.toml").read_text())
+    # The app reads upload requests up to one file past max_request_mb (public/uploads.py),
+    # so nginx must let that much through, as the README says (issue 13, finding 13).
+    body_mb = defaults["max_request_mb"] + defaults["max_file_mb"] + 1
+    assert f"client_max_body_size {body_mb}m" in (ROOT / "README.md").read_text()
+    assert f"client_max_body_size {body_mb}m" in (ROOT / "docs" / "deploy.md").read_text()
     nginx = (ROOT / "deploy" / "nginx-intake.conf").read_text()
     code = "\n".join(line.split("#", 1)[0] for line in nginx.splitlines())
     servers = code.split("server {")[1:]
@@ -99,7 +104,7 @@ def test_shipped_nginx_matches_the_app_and_logs_nothing() -> None:
         assert "access_log off;" in block
         assert "error_log /dev/null emerg;" in block
         if "proxy_pass" in block:
-            assert f"client_max_body_size {defaults['max_request_mb']}m;" in block
+            assert f"client_max_body_size {body_mb}m;" in block
             assert "proxy_request_buffering off;" in block
             assert "proxy_max_temp_file_size 0;" in block
             assert "proxy_add_x_forwarded_for" not in block

@@ -68,11 +68,14 @@ def untouched(settings: Settings, database: Database) -> bool:
     """Nothing written to an instance: no file in its data dir, no table in its database.
 
     A SQLite database is a file in the data dir, so it is not opened here (that would
-    create it); a PostgreSQL schema is inspected for tables.
+    create it); a PostgreSQL schema is inspected for tables. The empty 0600 database file
+    that opening an instance creates first (so SQLite never makes it world-readable) holds
+    nothing and does not count.
     """
     from sqlalchemy import inspect
 
-    files = list(settings.data_dir.rglob("*")) if settings.data_dir.exists() else []
+    files = [p for p in settings.data_dir.rglob("*") if p.is_dir() or p.stat().st_size] \
+        if settings.data_dir.exists() else []
     if files or database.engine.dialect.name == "sqlite":
         return not files
     with database.engine.connect() as conn:

@@ -7,12 +7,14 @@ import re
 from datetime import timedelta
 from typing import Any
 
+import pyotp
 from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from intake.cli import main
 from intake.models import AuditEvent, KeyWrap, Staff, StaffSession, utcnow
 from intake.services import login as login_service
+from intake.services.staff import totp_secret
 from tests.support.factories import csrf_token, submit_report
 
 LINK_RE = re.compile(r"/setup/([A-Za-z0-9_-]{40,})")
@@ -36,7 +38,8 @@ def _count(session: Any, model: Any, *where: Any) -> int:
     return session.scalar(select(func.count()).select_from(model).where(*where)) or 0
 
 
-def test_invite_setup_then_enrolment(review_app, make_staff, login_as, session, settings):
+def test_invite_setup_then_enrolment_on_the_link(review_app, make_staff, login_as, session,
+                                                settings):
     admin = review_app.test_client()
     login_as(admin, make_staff("admin"))
     token = _invite(admin, "newcomer", "reviewer")
@@ -57,16 +60,33 @@ def test_invite_setup_then_enrolment(review_app, make_staff, login_as, session, 
                      passphrase=PASS, confirm=PASS + "!")
     assert mismatch.status_code == 400
     done = _post(visitor, f"/setup/{token}", f"/setup/{token}", passphrase=PASS, confirm=PASS)
-    assert done.status_code == 302 and done.headers["Location"].startswith("/login")
+    assert done.status_code == 303 and done.headers["Location"] == f"/setup/{token}"
+    session.expire_all()
+    keyed = session.get(Staff, invited.id)
+    assert keyed.public_key and keyed.wrapped_private_key
+    assert not keyed.active and not keyed.totp_enrolled  # not before the code is confirmed
+    secret = totp_secret(settings, keyed)
+    # step two, on the same link: the secret and its QR, then a code
+    step_two = visitor.get(f"/setup/{token}").get_data(as_text=True)
+    assert secret in step_two and f"/setup/{token}/qr.svg" in step_two
+    qr = visitor.get(f"/setup/{token}/qr.svg")
+    assert qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
+    wrong = next(f"{n:06d}" for n in range(10) if not pyotp.TOTP(secret).verify(
+        f"{n:06d}", valid_window=1))
+    refused = _post(visitor, f"/setup/{token}", f"/setup/{token}/code", code=wrong)
+    assert refused.status_code == 400 and "not accepted" in refused.get_data(as_text=True)
+    confirmed = _post(visitor, f"/setup/{token}", f"/setup/{token}/code",
+                      code=pyotp.TOTP(secret).now())
+    assert confirmed.status_code == 303 and confirmed.headers["Location"].startswith("/login")
     session.expire_all()
     ready = session.get(Staff, invited.id)
-    assert ready.active and ready.public_key and ready.wrapped_private_key
-    assert ready.setup_token_hash is None and not ready.totp_enrolled
+    assert ready.active and ready.totp_enrolled and ready.setup_token_hash is None
     assert visitor.get(f"/setup/{token}").status_code == 404  # one time only
+    assert visitor.get(f"/setup/{token}/qr.svg").status_code == 404
 
     signin = review_app.test_client()
     response = _post(signin, "/login", "/login", username="newcomer", passphrase=PASS)
-    assert response.headers["Location"] == "/enrol"
+    assert response.headers["Location"] == "/login/2fa"
     assert signin.get("/account").headers["Location"] == "/login/2fa"
 
 

@@ -1,5 +1,5 @@
-"""Sign-in rules: no username oracle, per-client growing delays (no account lock), TOTP,
-enrolment first."""
+"""Sign-in rules: no username oracle, per-client growing delays (no account lock), TOTP;
+no web enrolment."""
 
 from __future__ import annotations
 
@@ -43,22 +43,27 @@ def _staff(session: Any, staff_id: str) -> Staff:
     return row
 
 
-def test_first_sign_in_requires_enrolment_before_anything_else(review_client, make_staff):
+def test_second_factor_comes_before_anything_else(review_client, make_staff):
     member = make_staff("reviewer")
     response = _post_login(review_client, member.username, member.passphrase)
-    assert response.status_code == 302 and response.headers["Location"] == "/enrol"
-    for path in ("/account", "/audit", "/admin/staff"):
+    assert response.status_code == 302 and response.headers["Location"] == "/login/2fa"
+    for path in ("/account", "/audit", "/admin/staff", "/"):
         response = review_client.get(path)
         assert response.headers["Location"] == "/login/2fa", path
-    assert review_client.get("/login/2fa").headers["Location"] == "/enrol"
-    page = review_client.get("/enrol").get_data(as_text=True)
-    assert "/enrol/qr.svg" in page
-    qr = review_client.get("/enrol/qr.svg")
-    assert qr.mimetype == "image/svg+xml" and b"<svg" in qr.data
-    response = _post_code(review_client, "/enrol", member.totp_now())
+    response = _post_code(review_client, "/login/2fa", member.totp_now())
     assert response.status_code == 302
     assert review_client.get("/account").status_code == 200
-    assert review_client.get("/enrol/qr.svg").status_code == 404
+
+
+def test_an_account_not_yet_enrolled_gets_no_session_from_its_passphrase(
+        review_client, make_staff, session):
+    member = make_staff("reviewer", enrolled=False)
+    response = _post_login(review_client, member.username, member.passphrase)
+    assert response.status_code == 403
+    assert "not set up its authenticator" in response.get_data(as_text=True)
+    assert member.totp_secret not in response.get_data(as_text=True)
+    assert session.scalars(select(StaffSession)).all() == []
+    assert review_client.get("/login/2fa").headers["Location"].startswith("/login")
 
 
 def test_enrolled_staff_sign_in_with_a_code_and_land_on_next(review_client, make_staff, session):

@@ -188,7 +188,7 @@ def test_sign_in_over_http_after_the_settings_changed(changed: Any, database: An
     token = csrf_token(client.get("/login").get_data(as_text=True))
     response = client.post("/login", data={"csrf_token": token, "username": member.username,
                                            "passphrase": member.passphrase})
-    assert response.status_code == 302 and response.headers["Location"] == "/enrol"
+    assert response.status_code == 302 and response.headers["Location"] == "/login/2fa"
     assert stored_kek_params(_staff(session, member.id)) == NEW
 
 

@@ -1,7 +1,11 @@
 """The role matrix, by walking the review app's whole URL map (so it covers every blueprint).
 
 anonymous → sign-in; passphrase but no second factor → TOTP step; wrong role → 403;
-a view that declares no roles is refused even to an admin.
+a view that declares no roles is refused even to an admin; the right role without a key
+wrap of the case → 403 on every case endpoint (need to know, issue 13 finding 2).
+
+The expectations are written here as literals, never derived from intake.review.access:
+a test that reads the module's own OPEN_ENDPOINTS moves with the code it should check.
 """
 
 from __future__ import annotations
@@ -20,11 +24,42 @@ from werkzeug.routing.converters import (
 )
 
 from intake.models import ROLES
-from intake.review import create_app
-from intake.review.access import OPEN_ENDPOINTS, PRE_2FA_ATTR, ROLES_ATTR
+from intake.review import access, create_app
+from intake.review.access import PRE_2FA_ATTR, ROLES_ATTR
 from tests.support.factories import csrf_token
 
 SKIP_METHODS = {"HEAD", "OPTIONS"}
+
+# Reachable without signing in. Adding anything here needs a reason in docs/decisions.md.
+EXPECTED_OPEN = frozenset({
+    "static", "review.login", "review.login_post", "review.health",
+    "setup.page", "setup.passphrase", "setup.code", "setup.qr",
+})
+# After the passphrase, before the code.
+EXPECTED_PRE_2FA = frozenset({"review.second_factor", "review.logout"})
+EVERYONE = frozenset({"admin", "reviewer", "analyst"})
+READERS = frozenset({"admin", "reviewer"})
+ADMIN = frozenset({"admin"})
+STATS = frozenset({"admin", "analyst"})
+EXPECTED_ROLES = {
+    "account.account": EVERYONE, "account.account_passphrase": EVERYONE,
+    "account.account_zone": EVERYONE,
+    "admin.deactivate": ADMIN, "admin.grant": ADMIN, "admin.grant_post": ADMIN,
+    "admin.invite": ADMIN, "admin.recovery": ADMIN, "admin.recovery_wrap": ADMIN,
+    "admin.settings": ADMIN, "admin.settings_post": ADMIN, "admin.staff": ADMIN,
+    "admin.clear_failures": ADMIN,
+    "audit.index": ADMIN,
+    "cases.inbox": READERS, "cases.case": READERS, "cases.triage": READERS,
+    "cases.labels": READERS, "cases.note": READERS, "cases.reply": READERS,
+    "cases.consent_withdrawn": READERS, "files.download": READERS,
+    "stats.index": STATS, "stats.export": STATS, "stats.create_release": STATS,
+    "stats.approve_release": ADMIN,
+}
+# Every endpoint that names a case; each needs a key wrap of the case's report.
+CASE_ENDPOINTS = {"cases.case": "reference", "cases.triage": "reference",
+                  "cases.labels": "reference", "cases.note": "reference",
+                  "cases.reply": "reference", "cases.consent_withdrawn": "reference",
+                  "files.download": "item_id"}
 
 
 def _dummy(converter: Any) -> Any:
@@ -45,7 +80,7 @@ def _routes(app: Flask) -> list[tuple[Rule, str, str]]:
     out = []
     adapter = app.url_map.bind("localhost")
     for rule in app.url_map.iter_rules():
-        if rule.endpoint in OPEN_ENDPOINTS:
+        if rule.endpoint in EXPECTED_OPEN:
             continue
         values = {name: _dummy(conv) for name, conv in rule._converters.items()}
         for method in sorted((rule.methods or set()) - SKIP_METHODS):
@@ -64,6 +99,28 @@ def _call(client: Any, method: str, url: str) -> Any:
     token = csrf_token(client.get("/login").get_data(as_text=True))
     return client.open(url, method=method, data={"csrf_token": token},
                        headers={"X-CSRFToken": token})
+
+
+def test_the_open_endpoints_are_exactly_the_expected_ones(review_app):
+    assert access.OPEN_ENDPOINTS == EXPECTED_OPEN
+    assert set(review_app.view_functions) == (EXPECTED_OPEN | EXPECTED_PRE_2FA
+                                              | set(EXPECTED_ROLES))
+
+
+def test_every_view_declares_exactly_the_expected_roles(review_app):
+    for endpoint, expected in EXPECTED_ROLES.items():
+        assert _marks(review_app, endpoint) == (expected, False), endpoint
+    for endpoint in EXPECTED_PRE_2FA:
+        assert _marks(review_app, endpoint) == (None, True), endpoint
+
+
+def test_every_endpoint_that_names_a_case_is_case_scoped(review_app):
+    named = {rule.endpoint for rule in review_app.url_map.iter_rules()
+             if rule.arguments & {"reference", "item_id"}}
+    assert named == set(CASE_ENDPOINTS)
+    for endpoint, param in CASE_ENDPOINTS.items():
+        view = review_app.view_functions[endpoint]
+        assert getattr(view, access.CASE_ATTR, None) == param, endpoint
 
 
 def test_every_guarded_endpoint_declares_roles_or_is_a_second_factor_step(review_app):
@@ -128,6 +185,26 @@ def test_a_view_without_roles_is_refused_even_to_an_admin(
     assert "secret" not in response.get_data(as_text=True)
 
 
+def test_every_allowed_role_gets_past_the_guard(review_app, make_staff, login_as):
+    """Removing @roles from a view (or narrowing it) makes its allowed roles see 403."""
+    clients = {}
+    for role in ROLES:
+        clients[role] = review_app.test_client()
+        login_as(clients[role], make_staff(role))
+    checked = set()
+    for rule, method, url in _routes(review_app):
+        if rule.endpoint in EXPECTED_PRE_2FA:
+            continue
+        for role in EXPECTED_ROLES[rule.endpoint]:
+            response = _call(clients[role], method, url)
+            assert response.status_code not in (401, 403, 500), (role, rule.endpoint, method,
+                                                                  response.status_code)
+            assert not response.headers.get("Location", "").startswith("/login"), (
+                role, rule.endpoint)
+            checked.add(rule.endpoint)
+    assert checked == set(EXPECTED_ROLES)
+
+
 def test_an_allowed_role_gets_through(review_client, make_staff, login_as):
     login_as(review_client, make_staff("analyst"))
     assert review_client.get("/account").status_code == 200
@@ -140,3 +217,101 @@ def test_admin_and_audit_pages_are_for_admins_only(review_app):
     assert "audit.index" in guarded and "admin.staff" in guarded
     for endpoint in guarded:
         assert _marks(review_app, endpoint)[0] == {"admin"}, endpoint
+
+
+REFUSED = ('<p class="notice">You hold no key for this case, so you can neither read nor '
+           'change it. An administrator can give you access.</p>')
+
+
+def _case_with_attachment(public_client: Any, session: Any) -> tuple[str, str]:
+    """A real case with an attachment: (reference, attachment item id)."""
+    from sqlalchemy import select
+
+    from intake.models import Case, Item
+    from tests.attachments.samples import jpeg_with_gps, send_report
+
+    assert send_report(public_client, [("photo.jpeg", jpeg_with_gps())]).status_code == 200
+    reference = session.scalars(select(Case.reference)).one()
+    item_id = session.scalars(select(Item.id).where(Item.kind == "attachment")).one()
+    return reference, item_id
+
+
+def _case_urls(reference: str, item_id: str) -> list[tuple[str, str, str, dict[str, str]]]:
+    """(endpoint, method, url, form) for every case endpoint, with a change each would make."""
+    return [
+        ("cases.case", "GET", f"/cases/{reference}", {}),
+        ("cases.triage", "POST", f"/cases/{reference}/triage",
+         {"status": "rejected", "priority": "urgent", "acknowledged": "1"}),
+        ("cases.labels", "POST", f"/cases/{reference}/labels", {"act_type": "threats"}),
+        ("cases.note", "POST", f"/cases/{reference}/notes", {"text": "a note"}),
+        ("cases.reply", "POST", f"/cases/{reference}/replies",
+         {"text": "Please send your name and phone number."}),
+        ("cases.consent_withdrawn", "POST", f"/cases/{reference}/consent-withdrawn", {}),
+        ("files.download", "GET", f"/files/{item_id}", {}),
+    ]
+
+
+def test_authorised_role_without_access_to_the_case_is_refused_everywhere(
+        review_app, public_client, make_staff, login_as, recovery_key, session):
+    """The fourth column: right role, no key wrap of this case's report → 403, every case
+    endpoint, read and write alike; the same requests pass for a reader with access."""
+    insider = make_staff("reviewer")
+    reference, item_id = _case_with_attachment(public_client, session)
+    urls = _case_urls(reference, item_id)
+    assert {endpoint for endpoint, *_rest in urls} == set(CASE_ENDPOINTS)
+    for role in sorted(READERS):
+        outsider = review_app.test_client()
+        login_as(outsider, make_staff(role))  # created after the case: holds no wrap
+        token = csrf_token(outsider.get("/login").get_data(as_text=True))
+        for endpoint, method, url, form in urls:
+            response = outsider.open(url, method=method, data={"csrf_token": token, **form})
+            assert response.status_code == 403, (role, endpoint, response.status_code)
+            assert b"Two men followed me" not in response.data
+            assert response.mimetype == "text/html"
+            page = response.get_data(as_text=True)
+            assert REFUSED in page and "<title>Error 403" in page, endpoint
+    allowed = review_app.test_client()
+    login_as(allowed, insider)
+    token = csrf_token(allowed.get("/login").get_data(as_text=True))
+    for endpoint, method, url, form in urls:
+        response = allowed.open(url, method=method, data={"csrf_token": token, **form})
+        assert response.status_code in (200, 303), (endpoint, response.status_code)
+
+
+def _view() -> str:
+    return "view"
+
+
+def test_the_declarations_mark_the_view_they_are_given():
+    """The decorators run at import; called here, a changed decorator shows up (mutants)."""
+    marked = access.roles("admin", "reviewer")(_view)
+    assert marked is _view and getattr(marked, ROLES_ATTR) == frozenset({"admin", "reviewer"})
+    with pytest.raises(ValueError, match="^a view must allow at least one role$"):
+        access.roles()
+    for param in ("reference", "item_id"):
+        def scoped() -> str:
+            return "scoped"
+        assert access.case_scoped(param)(scoped) is scoped
+        assert getattr(scoped, access.CASE_ATTR) == param
+    named = r"^a case is named by one of \('reference', 'item_id'\)$"
+    with pytest.raises(ValueError, match=named):
+        access.case_scoped("case_id")
+
+    def step() -> str:
+        return "step"
+    assert access.before_second_factor(step) is step
+    assert getattr(step, PRE_2FA_ATTR) is True
+    assert not hasattr(_view, PRE_2FA_ATTR) and not hasattr(_view, access.CASE_ATTR)
+    delattr(_view, ROLES_ATTR)
+
+
+def test_the_case_guard_answers_404_when_no_case_is_named(review_app):
+    """Unreachable through routing (converters always give a string, the guard always sets
+    the case), so checked directly: a missing name or case is "not found", never a pass."""
+    from werkzeug.exceptions import NotFound
+
+    with review_app.test_request_context("/account"):
+        with pytest.raises(NotFound):
+            access._check_case(object(), "reference")  # type: ignore[arg-type]
+        with pytest.raises(NotFound):
+            access.current_case()

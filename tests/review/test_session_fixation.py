@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from sqlalchemy import select
 
 from intake.models import Staff, StaffSession
@@ -44,15 +43,10 @@ def _rows(session: Any, staff_id: str) -> list[StaffSession]:
     return list(session.scalars(select(StaffSession).where(StaffSession.staff_id == staff_id)))
 
 
-@pytest.mark.parametrize("enrolled", [True, False], ids=["2fa", "enrolment"])
 def test_pre_2fa_cookie_is_refused_after_the_second_factor(
-        review_app: Any, review_client: Any, make_staff: Any, session: Any,
-        enrolled: bool) -> None:
+        review_app: Any, review_client: Any, make_staff: Any, session: Any) -> None:
     member = make_staff("reviewer")
-    if enrolled:
-        session.get(Staff, member.id).totp_enrolled = True
-        session.commit()
-    step = "/login/2fa" if enrolled else "/enrol"
+    step = "/login/2fa"
     assert _sign_in_first_factor(review_client, member).headers["Location"] == step
     before = _cookie(review_client)
     [pre_row] = _rows(session, member.id)
@@ -68,7 +62,7 @@ def test_pre_2fa_cookie_is_refused_after_the_second_factor(
     assert row.created_at == pre_created  # the absolute timeout counts from sign-in
 
     replayed = _replay(review_app, before)
-    for path in ("/account", "/login/2fa", "/enrol"):
+    for path in ("/account", "/login/2fa"):
         response = replayed.get(path)
         assert response.status_code == 302, path
         assert response.headers["Location"].startswith("/login?"), path

@@ -48,11 +48,14 @@ def make_staff(database: Database, settings: Settings) -> Any:
     counter = {"n": 0}
 
     def _make(role: str = "reviewer", username: str | None = None,
-              passphrase: str = "correct horse battery staple") -> StaffHandle:
+              passphrase: str = "correct horse battery staple",
+              enrolled: bool = True) -> StaffHandle:
+        """Enrolled like `intake staff create` leaves an account, unless told not."""
         counter["n"] += 1
         name = username or f"{role}{counter['n']}"
         with database.transaction() as s:
             staff, _uri = create_staff(s, settings, name, role, passphrase)
+            staff.totp_enrolled = enrolled
             secret = totp_secret(settings, staff)
             staff_id = staff.id
         return StaffHandle(staff_id, name, role, passphrase, secret)
@@ -164,6 +167,6 @@ def login_as(database: Database, settings: Settings) -> Any:
         with client.session_transaction() as sess:
             sess.clear()
             sess.update(values)
-            sess.permanent = True
+            sess.permanent = False
 
     return _login
