@@ -65,6 +65,10 @@ class Settings:
     smtp_port: int
     smtp_from: str
     notify_batch_minutes: int
+    convert_max_pages: int
+    convert_seconds: int
+    convert_memory_mb: int
+    convert_dpi: int
 
     @property
     def production(self) -> bool:

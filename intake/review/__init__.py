@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         cases,
         files,
         nav,
+        safe_view,
         stats_views,
     )
     from intake.review.localtime import localtime
@@ -33,7 +34,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     nav.install(app)
     app.add_template_filter(localtime, "localtime")
     for blueprint in (auth.bp, account.bp, admin.bp, audit_views.bp, cases.bp, files.bp,
-                      stats_views.bp):
+                      safe_view.bp, stats_views.bp):
         app.register_blueprint(blueprint)
     ratelimit.install(app, settings)  # last: limits the endpoints registered above
     require_endpoints(app, "open endpoints", access.OPEN_ENDPOINTS)
