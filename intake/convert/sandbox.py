@@ -87,7 +87,7 @@ def sandbox_argv(command: list[str], passwd_fd: int) -> list[str]:
             argv += ["--ro-bind", prefix, prefix]
     argv += ["--ro-bind", str(PACKAGE_DIR), f"{INSIDE}/intake_convert",
              "--ro-bind-data", str(passwd_fd), "/etc/passwd",
-             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",  # noqa: S108 - in-sandbox tmpfs
+             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",  # noqa: S108 - sandbox tmpfs  # nosec B108
              "--tmpfs", SCRATCH_HOME,
              "--setenv", "HOME", SCRATCH_HOME, "--chdir", INSIDE, "--remount-ro", "/"]
     return [*argv, *command]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from flask import Blueprint, Response, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_wtf import FlaskForm
+from werkzeug.wrappers import Response as BaseResponse
 
 from intake.convert import availability
 from intake.convert.sandbox import ConversionRefused
@@ -92,7 +93,7 @@ def view(item_id: str) -> tuple[str, int]:
 
 @bp.post("/files/<item_id>/safe")
 @roles("admin", "reviewer")
-def make(item_id: str) -> Response | tuple[str, int]:
+def make(item_id: str) -> BaseResponse | tuple[str, int]:
     """Convert in the sandbox (or find the copy already made), then show it."""
     db = db_session()
     if not FlaskForm().validate():
