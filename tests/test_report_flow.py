@@ -69,8 +69,10 @@ def test_receipt_codes_are_unique_and_random(public_client, make_staff):
 def test_form_works_without_javascript(public_client, make_staff):
     make_staff("reviewer")
     body = public_client.get("/").get_data(as_text=True)
-    # Only the optional quick-exit enhancement, from our own origin; never inline script.
-    assert re.findall(r"<script[^>]*>", body) == ['<script src="/static/exit.js" defer>']
+    # Only the optional quick-exit and character-count enhancements, from our own origin;
+    # never inline script.
+    assert re.findall(r"<script[^>]*>", body) == ['<script src="/static/exit.js" defer>',
+                                                  '<script src="/static/counter.js" defer>']
     assert 'method="post"' in body
     for name in ("what", "when_date", "when_month", "when_year", "region", "place", "acts",
                  "perpetrators", "danger_now", "contact", "consent_stats"):

@@ -7,6 +7,7 @@ from typing import Any
 from flask import Flask, url_for
 from flask_babel import lazy_gettext as _l
 
+from intake.public.text_limit import limit_hint, text_limit
 from intake.web.app import settings_of
 
 # (endpoint, label) of the footer, in order; each must exist (checked at start-up).
@@ -27,4 +28,7 @@ def install(app: Flask) -> None:
     app.context_processor(lambda: {
         "quick_exit_url": settings_of(app).quick_exit_url,
         "footer_links": footer_links,
+        "limit_hint": limit_hint,
+        "organisation": settings_of(app),
+        "text_limit": text_limit,
     })

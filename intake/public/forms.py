@@ -10,6 +10,7 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     RadioField,
     SelectField,
@@ -23,6 +24,7 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from intake import vocab
 from intake.public.file_fields import FileFields
 from intake.public.form_body import FormBodyOnly
+from intake.public.text_limit import within_limit
 
 MONTHS = [
     ("", _l("Month")), ("1", _l("January")), ("2", _l("February")), ("3", _l("March")),
@@ -49,9 +51,13 @@ class ReportForm(FormBodyOnly, FlaskForm, FileFields):
 
     what = TextAreaField(
         _l("What happened?"),
-        validators=[DataRequired(_l("Please describe what happened.")), Length(max=20000)],
+        validators=[DataRequired(_l("Please describe what happened.")), within_limit],
         description=_l("In your own words. Include anything you think matters."),
     )
+    # Drawn when the form is served and shown at its top, so the reporter can write it
+    # down before anything can go wrong; the server only derives from it (never stores
+    # it), and a re-post with the same code is recognised instead of stored twice.
+    receipt_code = HiddenField()
     when_date = DateField(
         _l("Date, if you know it"), validators=[Optional(), _not_future],
         description=_l("Or give only the month and year below."),

@@ -19,7 +19,7 @@ from intake.services.followups import (
     add_followup,
     open_receipt,
 )
-from intake.services.reports import NotAccepting
+from intake.services.reports import NotAccepting, receipt_code_for
 from intake.web.app import db_session, settings_of
 
 bp = Blueprint("receipt", __name__)
@@ -76,6 +76,23 @@ def receipt_post() -> tuple[str, int]:
     return _case_page(view, FollowupForm(formdata=None, code=form.code.data))
 
 
+@bp.post("/receipt/shown")
+def receipt_shown() -> tuple[str, int]:
+    """The receipt page again, in the language chosen on it: the code travels in the POST
+    body and is written only into this answer, never a link, cookie or log."""
+    form = ReceiptForm()
+    if not allow_receipt_attempt():
+        return _throttled(form)
+    if not form.validate():
+        return render_template("public/receipt.html", form=form,
+                               problem=_("Please enter your receipt code.")), 400
+    view = open_receipt(db_session(), settings_of(current_app), form.code.data or "")
+    if view is None:
+        return _wrong_code(form)
+    return render_template("public/receipt_new.html",
+                           code=receipt_code_for(form.code.data), files=[]), 200
+
+
 def _typed_text_kept(form: FollowupForm, status: int, problem: str) -> tuple[str, int]:
     """The follow-up form with what was typed, without deriving the code again (429, 503)."""
     return _case_page(None, form, status, problem)
@@ -121,7 +138,7 @@ def followup() -> tuple[str, int]:
                             form.text.data or "",
                             FileBatch(request_uploads(), form.remove_metadata()))
     except FollowupRefused as refused:
-        return _case_page(refused.view, form, 400, str(refused))
+        return _case_page(refused.view, form, refused.status, str(refused))
     except (NotAccepting, SQLAlchemyError):
         db.rollback()
         current_app.logger.error("follow-up could not be stored")
@@ -135,7 +152,7 @@ def followup() -> tuple[str, int]:
 def csrf_failed(error: CSRFError) -> tuple[str, int]:
     """A missing or stale token never loses what was typed: the code form comes back with
     the code, a follow-up with its text; the report form has its own handler."""
-    if request.endpoint == "receipt.receipt_post":
+    if request.endpoint in ("receipt.receipt_post", "receipt.receipt_shown"):
         # The typed code comes back only in this answer's form, as the follow-up's does.
         return render_template("public/receipt.html", form=ReceiptForm(), problem=_(
             "Your session expired before you sent the code. Nothing was lost: please "

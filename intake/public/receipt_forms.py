@@ -5,10 +5,11 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import HiddenField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length
+from wtforms.validators import DataRequired
 
 from intake.public.file_fields import FileFields
 from intake.public.form_body import FormBodyOnly
+from intake.public.text_limit import within_limit
 
 
 class ReceiptForm(FormBodyOnly, FlaskForm):
@@ -28,6 +29,6 @@ class FollowupForm(FormBodyOnly, FlaskForm, FileFields):
     code = HiddenField(validators=[DataRequired()])
     text = TextAreaField(
         _l("Add more information"),
-        validators=[Length(max=20000)],
+        validators=[within_limit],
         description=_l("Anything new or that you did not tell us before."),
     )

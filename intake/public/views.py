@@ -14,7 +14,7 @@ from intake.public.forms import ReportForm
 from intake.public.uploads import request_uploads
 from intake.services.attachments import FileBatch, UploadProblem
 from intake.services.keyring import accepting_reports
-from intake.services.reports import NotAccepting, submit_report
+from intake.services.reports import NotAccepting, receipt_code_for, submit_report
 from intake.web import app as webapp
 from intake.web.app import db_session, settings_of
 
@@ -22,7 +22,11 @@ bp = Blueprint("public", __name__)
 
 
 def _form(**kwargs: object) -> ReportForm:
-    return ReportForm(regions=settings_of(current_app).regions, **kwargs)
+    """The report form; it always carries a well-formed receipt code (the one it was served
+    with, or a fresh one), so whatever happens next the page shows the code to keep."""
+    form = ReportForm(regions=settings_of(current_app).regions, **kwargs)
+    form.receipt_code.data = receipt_code_for(form.receipt_code.data)
+    return form
 
 
 def _answers(form: ReportForm) -> ReportAnswers:
@@ -72,10 +76,11 @@ def report_submit() -> tuple[str, int]:
     db = db_session()
     batch = FileBatch(request_uploads(), form.remove_metadata())
     try:
-        code = submit_report(db, settings_of(current_app), _answers(form), batch)
+        done = submit_report(db, settings_of(current_app), _answers(form), batch,
+                             form.receipt_code.data)
     except UploadProblem as problem:
         db.rollback()
-        return _render_form(form, 400, str(problem))
+        return _render_form(form, problem.status, str(problem))
     except NotAccepting:
         db.rollback()
         return _render_form(form, 503, accepting=False)
@@ -85,7 +90,9 @@ def report_submit() -> tuple[str, int]:
         return _render_form(form, 503, _(
             "Your report could not be saved because of a problem on our side. Nothing was "
             "stored. Your text is still below: please try again in a few minutes."))
-    return render_template("public/receipt_new.html", code=code, files=batch.prepared), 200
+    return render_template("public/receipt_new.html", code=done.code,
+                           files=[] if done.already_received else batch.prepared,
+                           already=done.already_received), 200
 
 
 @bp.get("/healthz")

@@ -3,17 +3,25 @@
 from __future__ import annotations
 
 import secrets
+from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from intake.crypto import Argon2Params, derive_receipt_keys, generate_code
+from intake.crypto import (
+    Argon2Params,
+    ReceiptKeys,
+    derive_receipt_keys,
+    generate_code,
+    normalize_code,
+)
 from intake.models import Case, Item, PendingNotification, hour_floor, new_id
 from intake.payloads import ReportAnswers
 from intake.services import attachments, site
-from intake.services.attachments import FileBatch
-from intake.services.keyring import current_recipients, seal_item
+from intake.services.attachments import FileBatch, PreparedFile
+from intake.services.keyring import Recipient, current_recipients, seal_item
 from intake.settings import Settings
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -41,15 +49,54 @@ def new_reference(session: Session) -> str:
             return ref
 
 
+@dataclass(frozen=True)
+class Submitted:
+    """The receipt code to show, and whether this post was a repeat of a stored report."""
+
+    code: str
+    already_received: bool = False
+
+
+def receipt_code_for(offered: str | None) -> str:
+    """The code the form carried (drawn when it was served), or a fresh one if it carried
+    none or something that is not a code; always shown in the same grouped form."""
+    digits = normalize_code(offered or "")
+    if digits is None:
+        return generate_code()
+    return " ".join(digits[i:i + 5] for i in range(0, len(digits), 5))
+
+
 def submit_report(session: Session, settings: Settings, answers: ReportAnswers,
-                  files: FileBatch | None = None) -> str:
-    """Store one encrypted report and return its receipt code only after the commit."""
+                  files: FileBatch | None = None, code: str | None = None) -> Submitted:
+    """Store one encrypted report and return its receipt code only after the commit.
+
+    The same code posted again (a reload, a restored tab, a double tap, a retry after a
+    network error) finds the stored case and stores nothing: one report, one code.
+    """
     recipients = current_recipients(session)
     if not recipients:
         raise NotAccepting()
-    prepared = attachments.prepare(settings, files)
-    code = generate_code()
+    code = receipt_code_for(code)
     keys = derive_receipt_keys(code, site.receipt_salt(session), receipt_params(settings))
+    if _already_stored(session, keys.lookup_id):
+        return Submitted(code, already_received=True)
+    prepared = attachments.prepare(settings, files)
+    try:
+        _store(session, settings, answers, keys, prepared, recipients)
+    except IntegrityError:
+        # Two posts of the same form raced (a double tap): the other one stored it.
+        session.rollback()
+        if _already_stored(session, keys.lookup_id):
+            return Submitted(code, already_received=True)
+        raise
+    attachments.mark_kept(prepared)
+    return Submitted(code)
+
+
+def _store(session: Session, settings: Settings, answers: ReportAnswers, keys: ReceiptKeys,
+           prepared: list[PreparedFile], recipients: list[Recipient]) -> None:
+    """The case, its encrypted report and files, and a content-free notification; one
+    commit (a duplicate look-up id fails it as a whole)."""
     rules = site.effective(session, settings)
     received = hour_floor()
     case = Case(
@@ -70,5 +117,7 @@ def submit_report(session: Session, settings: Settings, answers: ReportAnswers,
     attachments.store(session, case, item, prepared, recipients)
     session.add(PendingNotification(kind="report"))
     session.commit()
-    attachments.mark_kept(prepared)
-    return code
+
+
+def _already_stored(session: Session, lookup_id: bytes) -> bool:
+    return session.scalar(select(Case.id).where(Case.lookup_id == lookup_id)) is not None

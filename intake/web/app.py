@@ -99,7 +99,10 @@ def make_flask(
         SESSION_COOKIE_SECURE=settings.behind_tls,
         PERMANENT_SESSION_LIFETIME=timedelta(hours=settings.session_absolute_hours),
         MAX_CONTENT_LENGTH=settings.max_request_mb * 1024 * 1024,
-        MAX_FORM_MEMORY_SIZE=max(settings.max_report_chars * 8, 500_000),
+        # Room for a text well past the limit (4 UTF-8 bytes a character, percent-encoded
+        # when sent without files), so an over-long testimony gets the form back with the
+        # counts and the text instead of a bare 413.
+        MAX_FORM_MEMORY_SIZE=max(settings.max_report_chars * 4 * 3 * 2, 500_000),
         WTF_CSRF_TIME_LIMIT=None,
         # Strict mode demands a Referer over HTTPS, which Referrer-Policy: no-referrer
         # removes; the token plus SameSite=Strict cookies are the protection.

@@ -32,6 +32,7 @@ LIMITED: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
     "intake.public": {
         "public.report_submit": ("rate_limit_submit", "submit", ("POST",)),
         "receipt.receipt_post": ("rate_limit_receipt", "receipt", ("POST",)),
+        "receipt.receipt_shown": ("rate_limit_receipt", "receipt", ("POST",)),
     },
     "intake.review": {
         "review.login_post": ("rate_limit_login", "login", ("POST",)),

@@ -1,8 +1,10 @@
-"""WTForms' own messages in every language: its catalogue where it has one, ours otherwise.
+"""WTForms' own messages in every language: our catalogue first, WTForms' own behind it.
 
-WTForms ships Russian but neither Kyrgyz nor Uzbek. Flask-WTF looks for the
-translations object on the request, so we put one there that falls back to our
-catalogue, where the messages below are extracted and translated like any other.
+WTForms ships Russian but neither Kyrgyz nor Uzbek, and its Russian is not ours
+(it says "greater than" for "at least"). Flask-WTF looks for the translations
+object on the request, so we put one there that asks our catalogue first, where
+the messages below are extracted and translated like any other, and WTForms'
+catalogue only for a message we do not translate.
 """
 
 from __future__ import annotations
@@ -46,14 +48,37 @@ WTFORMS_MESSAGES = (
 )
 
 
+class OursFirst:
+    """Our catalogue's translation when it has one, WTForms' otherwise.
+
+    A wrapper rather than `add_fallback`: Flask-Babel caches its translations object,
+    and chaining onto it would change it for every later request.
+    """
+
+    def __init__(self, ours: Any, theirs: Any) -> None:
+        self.ours, self.theirs = ours, theirs
+
+    def ugettext(self, string: str) -> str:
+        """Ours if it translates `string`, else WTForms'."""
+        found = str(self.ours.ugettext(string))
+        return found if found != string else str(self.theirs.ugettext(string))
+
+    def ungettext(self, singular: str, plural: str, n: int) -> str:
+        """Ours if it translates the plural message, else WTForms'."""
+        found = str(self.ours.ungettext(singular, plural, n))
+        untranslated = singular if n == 1 else plural
+        if found != untranslated:
+            return found
+        return str(self.theirs.ungettext(singular, plural, n))
+
+
 def translations_for(locale: str) -> Any:
-    """WTForms' catalogue for `locale` with ours behind it; ours alone if WTForms has none."""
+    """Our catalogue with WTForms' for `locale` behind it; ours alone if WTForms has none."""
     ours = get_translations()
     theirs = support.Translations.load(messages_path(), [locale], domain="wtforms")
     if not isinstance(theirs, support.Translations):
         return ours
-    theirs.add_fallback(ours)
-    return theirs
+    return OursFirst(ours, theirs)
 
 
 def install(app: Flask) -> None:

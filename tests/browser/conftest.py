@@ -99,6 +99,7 @@ def live_settings(tmp_path_factory: pytest.TempPathFactory) -> Settings:
         receipt_kdf_time_cost=1, receipt_kdf_memory_kib=1024, receipt_kdf_parallelism=1,
         rate_limit_submit="100000/hour", rate_limit_receipt="100000/hour",
         rate_limit_login="100000/hour",
+        transparency_page=True,  # so every browser check visits /transparency too
     )
 
 

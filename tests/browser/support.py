@@ -26,6 +26,8 @@ AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practi
 PUBLIC_PAGES = {
     "form": "/",
     "safety": "/safety",
+    "receipt-code": "/receipt",
+    "transparency": "/transparency",
     "not-found": "/no-such-page",
 }
 # Review pages reachable without signing in (name -> path).

@@ -43,7 +43,7 @@ def make_case(database: Database, settings: Settings, what: str,
     Returns (receipt code, case id).
     """
     with database.transaction() as s:
-        code = submit_report(s, settings, ReportAnswers(what=what))
+        code = submit_report(s, settings, ReportAnswers(what=what)).code
     with database.transaction() as s:
         case_row = case_for_code(s, settings, code)
         if closed_at is not None:

@@ -101,13 +101,13 @@ def test_token_whose_cookie_expired_keeps_text_and_files_are_not_stored(
 
 def test_oversized_text_keeps_text(public_client: Any, session: Any) -> None:
     code = report_code(public_client)
-    too_long = TYPED + " " + "x" * 20000
+    too_long = TYPED + " " + "x" * 100_000
     token = csrf_token(_case_page(public_client, code))
     refused = _send(public_client, {"code": code, "text": too_long, "csrf_token": token})
     assert refused.status_code == 400
     body = refused.get_data(as_text=True)
     assert _kept(refused, too_long)
-    assert "error-summary" in body and "20000" in body
+    assert "error-summary" in body and "100,000" in body and f"{len(too_long):,}" in body
     _code_only_in_hidden_field(refused, code)
     assert _stored_followups(session) == []
 
@@ -115,11 +115,11 @@ def test_oversized_text_keeps_text(public_client: Any, session: Any) -> None:
 def test_oversized_text_with_a_stale_token_shows_both_problems(public_client: Any) -> None:
     code = report_code(public_client)
     _case_page(public_client, code)
-    too_long = "y" * 20001
+    too_long = "y" * 100_001
     refused = _send(public_client, {"code": code, "text": too_long})
     body = refused.get_data(as_text=True)
     assert refused.status_code == 400
-    assert EXPIRED in body and "20000" in body and too_long in body
+    assert EXPIRED in body and "100,000" in body and too_long in body
 
 
 def test_expired_token_with_a_wrong_code_gets_the_generic_answer(public_client: Any) -> None:

@@ -106,10 +106,18 @@ def report_fields(**overrides: Any) -> dict[str, Any]:
 
 def submit_report(client: Any, **overrides: Any) -> Any:
     """GET the form, then POST it with its real CSRF token; returns the response."""
-    page = client.get("/")
-    data = report_fields(**overrides)
-    data["csrf_token"] = csrf_token(page.get_data(as_text=True))
+    page = client.get("/").get_data(as_text=True)
+    data = {"receipt_code": form_receipt_code(page), **report_fields(**overrides)}
+    data["csrf_token"] = csrf_token(page)
     return client.post("/", data=data, content_type="multipart/form-data")
+
+
+def form_receipt_code(page: str) -> str:
+    """The receipt code a served report form carries (hidden field), as a browser sends it."""
+    match = re.search(r'name="receipt_code" type="hidden" value="([0-9 ]+)"', page) or \
+        re.search(r'id="receipt_code" name="receipt_code" type="hidden" value="([0-9 ]+)"', page)
+    assert match, "the report form carries no receipt code"
+    return match.group(1)
 
 
 def staff_row(database: Database, staff_id: str) -> Staff:
