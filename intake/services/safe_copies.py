@@ -121,7 +121,7 @@ def _store(session: Session, settings: Settings, staff: Staff, att: Attachment, 
     meta = SafeCopyMeta(pages=count, dpi=settings.convert_dpi, size=len(pdf),
                         sha256=hashlib.sha256(pdf).hexdigest(),
                         source_sha256=att.meta.stored_sha256)
-    name, size = blobs.write_blob(settings.blob_dir, key, item.id, pdf)
+    name, size = blobs.write_blob(settings.blob_dir, key, item.id, (pdf,))
     try:
         item.blob_name, item.blob_size = name, size
         binding = item_binding(item)
