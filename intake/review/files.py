@@ -39,6 +39,12 @@ class ConfirmOriginal(FlaskForm):
 def confirm(item_id: str) -> tuple[str, int]:
     """The confirmation step before the original (or its cleaned copy) is sent."""
     variant = CLEANED if request.args.get("variant") == CLEANED else ORIGINAL
+    return _confirm_page(item_id, variant, None, 200)
+
+
+def _confirm_page(item_id: str, variant: str, problem: str | None,
+                  code: int) -> tuple[str, int]:
+    """The page with the warning and the box; 404/422 if the file cannot be opened."""
     db = db_session()
     try:
         att = unlock(db, item_id, current_private_key(), staff_id=current_staff().id)
@@ -52,7 +58,7 @@ def confirm(item_id: str) -> tuple[str, int]:
             "altered, so it is not shown. Please tell an administrator."))
     form = ConfirmOriginal(variant=variant)
     return render_template("review/confirm_original.html", form=form, item_id=item_id,
-                           attachment=att, problem=None), 200
+                           attachment=att, problem=problem), code
 
 
 @bp.post("/files/<item_id>")
@@ -63,8 +69,9 @@ def download(item_id: str) -> Response | tuple[str, int]:
     form = ConfirmOriginal()
     variant = CLEANED if form.variant.data == CLEANED else ORIGINAL
     if not form.validate() or not form.offline.data:
-        return _problem(400, _("Please confirm that you will open this file only on a "
-                               "computer that is not connected to any network."))
+        return _confirm_page(item_id, variant, _(
+            "Please confirm that you will open this file only on a computer that is not "
+            "connected to any network."), 400)
     db = db_session()
     try:
         dl = prepare_download(db, settings_of(current_app), current_staff(),

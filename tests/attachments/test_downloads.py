@@ -160,6 +160,8 @@ def test_original_only_after_confirming_offline(public_client: Any, review_clien
         refused = review_client.post(f"/files/{item.id}", data=data)
         assert refused.status_code == 400
         assert jpeg_with_gps() not in refused.data
+        if "csrf_token" in data:  # the page again, with the reason (no token: the CSRF page)
+            assert "Please confirm that you will open" in refused.get_data(as_text=True)
     assert "attachment.download" not in session.scalars(select(AuditEvent.action)).all()
     sent = download_original(review_client, item.id)
     assert sent.data == jpeg_with_gps()

@@ -10,7 +10,7 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from intake.convert.sandbox import Limits, collect, convert, start
+from intake.convert.sandbox import Limits, convert, start
 from intake.settings import CONFIG_DIR
 from tests.convert import samples
 from tests.convert.conftest import Listener, needs_office, needs_sandbox
@@ -136,4 +136,3 @@ def test_missing_bubblewrap_refuses_instead_of_converting(monkeypatch: Any) -> N
     with pytest.raises(ConversionRefused) as refused:
         convert(samples.photo(), Limits(max_pages=1, seconds=5, memory_mb=512))
     assert refused.value.code == "unavailable"
-    _ = collect  # the collector is only ever fed by `start`, which always wraps in bwrap
