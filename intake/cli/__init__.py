@@ -6,6 +6,7 @@ import click
 
 from intake.cli import (
     audit,
+    backup,
     db,
     decrypt,
     doctor,
@@ -23,5 +24,6 @@ def main() -> None:
     """Intake: secure incident-reporting intake (operator commands)."""
 
 
-for module in (audit, db, decrypt, doctor, keys, maintenance, notify, serve, staff, stats):
+for module in (audit, backup, db, decrypt, doctor, keys, maintenance, notify, serve, staff,
+               stats):
     module.register(main)
