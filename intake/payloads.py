@@ -11,7 +11,7 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
-__all__ = ["AttachmentMeta", "PayloadError", "ReportAnswers", "TextPayload"]
+__all__ = ["AttachmentMeta", "PayloadError", "ReportAnswers", "SafeCopyMeta", "TextPayload"]
 
 
 class PayloadError(ValueError):
@@ -180,6 +180,49 @@ class AttachmentMeta:
             stored_sha256=_text(raw, "stored_sha256", name, sha256),
             complete=_flag(raw, "complete", name) if "complete" in raw else True,
         )
+
+    def as_dict(self) -> dict[str, Any]:
+        """For manifests of offline exports."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SafeCopyMeta:
+    """A safe copy's own plaintext (kind "safe_copy", child of an attachment): its blob is a
+    PDF of page images only, rebuilt from pixels rendered in the sandbox (docs/decisions.md).
+
+    `source_sha256` is the digest of the stored attachment it was made from; `sha256` and
+    `size` are the PDF's; `dpi` the rendering resolution; `ocr` whether a text layer was
+    added (never, so far)."""
+
+    VERSION: ClassVar[int] = 1
+
+    pages: int
+    dpi: int
+    size: int
+    sha256: str
+    source_sha256: str
+    ocr: bool = False
+
+    def encode(self) -> bytes:
+        """Versioned JSON, UTF-8."""
+        return _dump(self.VERSION, asdict(self))
+
+    @classmethod
+    def decode(cls, data: bytes) -> SafeCopyMeta:
+        """Inverse of encode; PayloadError for anything else."""
+        name = "safe copy"
+        raw = _load(data, name, cls.VERSION)
+        unknown = set(raw) - {f.name for f in fields(cls)} - {"v"}
+        if unknown:
+            raise PayloadError(f"{name}: unknown fields {sorted(unknown)}")
+        meta = cls(pages=_count(raw, "pages", name), dpi=_count(raw, "dpi", name),
+                   size=_count(raw, "size", name), sha256=_text(raw, "sha256", name, None),
+                   source_sha256=_text(raw, "source_sha256", name, None),
+                   ocr=_flag(raw, "ocr", name))
+        if meta.pages < 1 or meta.dpi < 1:
+            raise PayloadError(f"{name}: no pages")
+        return meta
 
     def as_dict(self) -> dict[str, Any]:
         """For manifests of offline exports."""

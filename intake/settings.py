@@ -81,6 +81,10 @@ class Settings:
     smtp_tls: str
     smtp_ca_file: str
     notify_batch_minutes: int
+    convert_max_pages: int
+    convert_seconds: int
+    convert_memory_mb: int
+    convert_dpi: int
 
     @property
     def production(self) -> bool:

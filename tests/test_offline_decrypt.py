@@ -16,6 +16,7 @@ from intake.models import Case, Item
 from tests.attachments.samples import jpeg_with_gps, post_multipart, send_report
 from tests.public.helpers import add_reply, open_receipt_page
 from tests.support.factories import csrf_token, receipt_code
+from tests.support.files import download_original
 
 REPLY = "We received your report and will call you on Thursday."
 
@@ -76,7 +77,7 @@ def test_decrypt_matches_reviewer_download(offline_env: Path, case_with_everythi
                             .order_by(Item.created_at, Item.id)).all()
     by_name = {}
     for item in items:
-        by_name[review_client.get(f"/files/{item.id}").data] = item
+        by_name[download_original(review_client, item.id).data] = item
     assert files["summons photo.jpg"].read_bytes() in by_name
     assert files["notes.txt"].read_bytes() in by_name
     assert files["summons photo.jpg"].read_bytes() == jpeg_with_gps()

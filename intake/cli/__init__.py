@@ -6,7 +6,19 @@ import os
 
 import click
 
-from intake.cli import audit, backup, db, decrypt, keys, maintenance, notify, serve, staff, stats
+from intake.cli import (
+    audit,
+    backup,
+    db,
+    decrypt,
+    doctor,
+    keys,
+    maintenance,
+    notify,
+    serve,
+    staff,
+    stats,
+)
 
 PRIVATE_UMASK = 0o077
 
@@ -20,5 +32,6 @@ def main() -> None:
     os.umask(PRIVATE_UMASK)
 
 
-for module in (audit, backup, db, decrypt, keys, maintenance, notify, serve, staff, stats):
+for module in (audit, backup, db, decrypt, doctor, keys, maintenance, notify, serve, staff,
+               stats):
     module.register(main)

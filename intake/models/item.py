@@ -9,7 +9,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.models.base import Base, UTCDateTime, new_id
 
-ITEM_KINDS = ("report", "followup", "reply", "note", "attachment")
+ITEM_KINDS = ("report", "followup", "reply", "note", "attachment", "safe_copy")
 REPORTER_KINDS = ("report", "followup", "attachment")
 
 

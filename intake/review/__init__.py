@@ -25,6 +25,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         cases,
         files,
         nav,
+        safe_view,
         setup,
         stats_views,
     )
@@ -34,7 +35,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     nav.install(app)
     app.add_template_filter(localtime, "localtime")
     for blueprint in (auth.bp, account.bp, admin.bp, audit_views.bp, cases.bp, files.bp,
-                      setup.bp, stats_views.bp):
+                      safe_view.bp, setup.bp, stats_views.bp):
         app.register_blueprint(blueprint)
     ratelimit.install(app, settings)  # last: limits the endpoints registered above
     require_endpoints(app, "open endpoints", access.OPEN_ENDPOINTS)

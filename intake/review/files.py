@@ -6,12 +6,16 @@ from collections.abc import Iterator
 
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import BooleanField, HiddenField
+from wtforms.validators import InputRequired
 
 from intake.attachments.budget import CleanerBusy
 from intake.attachments.clean import UnreadableFile
 from intake.crypto import DecryptionError
 from intake.review.access import case_scoped, current_private_key, current_staff, roles
-from intake.services.downloads import CLEANED, ORIGINAL, NotCleanable, prepare_download
+from intake.services.downloads import CLEANED, ORIGINAL, NotCleanable, prepare_download, unlock
 from intake.services.reading import NoAccess
 from intake.web.app import db_session, settings_of
 
@@ -22,16 +26,58 @@ def _problem(code: int, message: str) -> tuple[str, int]:
     return render_template("error.html", code=code, message=message), code
 
 
+class ConfirmOriginal(FlaskForm):
+    """The original's bytes are the reporter's file, hostile or not: say so, get a yes."""
+
+    variant = HiddenField()
+    offline = BooleanField(_l("I will open this file only on a computer that is not "
+                              "connected to any network."), validators=[InputRequired()])
+
+
 @bp.get("/files/<item_id>")
 @roles("admin", "reviewer")
 @case_scoped("item_id")
-def download(item_id: str) -> Response | tuple[str, int]:
-    """?variant=original (as stored, the default) or ?variant=cleaned (made on the fly)."""
+def confirm(item_id: str) -> tuple[str, int]:
+    """The confirmation step before the original (or its cleaned copy) is sent."""
     variant = CLEANED if request.args.get("variant") == CLEANED else ORIGINAL
+    return _confirm_page(item_id, variant, None, 200)
+
+
+def _confirm_page(item_id: str, variant: str, problem: str | None,
+                  code: int) -> tuple[str, int]:
+    """The page with the warning and the box; 404/422 if the file cannot be opened."""
+    db = db_session()
+    try:
+        att = unlock(db, item_id, current_private_key(), staff_id=current_staff().id)
+    except (LookupError, NoAccess):
+        db.rollback()
+        return _problem(404, _("This file does not exist or you cannot open it."))
+    except DecryptionError:
+        db.rollback()
+        return _problem(422, _(
+            "This file failed its integrity check: the stored copy has been damaged or "
+            "altered, so it is not shown. Please tell an administrator."))
+    form = ConfirmOriginal(variant=variant)
+    return render_template("review/confirm_original.html", form=form, item_id=item_id,
+                           attachment=att, problem=problem), code
+
+
+@bp.post("/files/<item_id>")
+@roles("admin", "reviewer")
+@case_scoped("item_id")
+def download(item_id: str) -> Response | tuple[str, int]:
+    """variant original (as stored, the default) or cleaned (made on the fly), only once
+    the reader has confirmed they will open it offline; audited as confirmed."""
+    form = ConfirmOriginal()
+    variant = CLEANED if form.variant.data == CLEANED else ORIGINAL
+    if not form.validate() or not form.offline.data:
+        return _confirm_page(item_id, variant, _(
+            "Please confirm that you will open this file only on a computer that is not "
+            "connected to any network."), 400)
     db = db_session()
     try:
         dl = prepare_download(db, settings_of(current_app), current_staff(),
-                              current_private_key(), item_id, variant)
+                              current_private_key(), item_id, variant, confirmed=True)
     except (LookupError, NoAccess):
         db.rollback()
         return _problem(404, _("This file does not exist or you cannot open it."))

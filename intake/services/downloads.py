@@ -114,10 +114,14 @@ def cleaned_copy(settings: Settings, att: Attachment) -> bytes:
 
 
 def prepare_download(session: Session, settings: Settings, staff: Staff, private_key: bytes,
-                     item_id: str, variant: str) -> Download:
-    """Unlock, verify (or clean), audit and commit; then the caller streams the chunks."""
+                     item_id: str, variant: str, *, confirmed: bool) -> Download:
+    """Unlock, verify (or clean), audit and commit; then the caller streams the chunks.
+
+    `confirmed`: the reader said they will open it only on an offline machine (recorded)."""
     att = unlock(session, item_id, private_key, staff_id=staff.id)
-    detail = {"item": item_id, "variant": variant}
+    detail: dict[str, object] = {"item": item_id, "variant": variant}
+    if confirmed:
+        detail["confirmed"] = "offline machine"
     try:
         if variant == CLEANED:
             data = cleaned_copy(settings, att)

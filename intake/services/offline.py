@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from intake.crypto import public_from_private
 from intake.models import Case, Item, RecoveryKey
 from intake.payloads import ReportAnswers, TextPayload
+from intake.services import safe_copies
 from intake.services.downloads import iter_original, unlock
 from intake.services.reading import NoAccess, open_item, wrap_for
 from intake.settings import Settings
@@ -106,6 +107,14 @@ def case_files(session: Session, settings: Settings, reference: str,
             entry.update(file=path, metadata=att.meta.as_dict())
             manifest.append(entry)
             yield CaseFile(path, size, chunks=iter_original(settings, att))
+            continue
+        if item.kind == safe_copies.KIND:
+            meta, chunks = safe_copies.open_stored(session, settings, item, private_raw,
+                                                   recovery_key_id=rid)
+            path = f"safe-copies/{n:02d}-of-{item.parent_id}.pdf"
+            entry.update(file=path, metadata=meta.as_dict())
+            manifest.append(entry)
+            yield CaseFile(path, meta.size, chunks=chunks)
             continue
         raw = open_item(session, item, private_raw, recovery_key_id=rid)
         if item.kind == "report":

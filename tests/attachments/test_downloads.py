@@ -8,7 +8,8 @@ from sqlalchemy import select
 
 from intake.models import AuditEvent, Item
 from tests.attachments.samples import gps_of, jpeg_with_gps, send_report
-from tests.support.factories import receipt_code
+from tests.support.factories import csrf_token, receipt_code
+from tests.support.files import download_original
 
 
 def _photo_case(public_client: Any, session: Any, keep: bool = True) -> Item:
@@ -24,11 +25,11 @@ def test_original_has_gps_cleaned_copy_does_not(public_client: Any, review_clien
                                                login_as: Any) -> None:
     item = _photo_case(public_client, session)
     login_as(review_client, reviewer)
-    original = review_client.get(f"/files/{item.id}")
+    original = download_original(review_client, item.id)
     assert original.status_code == 200
     assert original.data == jpeg_with_gps()
     assert gps_of(original.data)
-    cleaned = review_client.get(f"/files/{item.id}?variant=cleaned")
+    cleaned = download_original(review_client, item.id, "cleaned")
     assert cleaned.status_code == 200
     assert gps_of(cleaned.data) == {}
     for response in (original, cleaned):
@@ -52,7 +53,7 @@ def test_tampered_blob_gives_clear_error(public_client: Any, review_client: Any,
     raw[len(raw) // 2] ^= 0x01
     path.write_bytes(bytes(raw))
     login_as(review_client, reviewer)
-    response = review_client.get(f"/files/{item.id}")
+    response = download_original(review_client, item.id)
     assert response.status_code == 422
     assert response.headers["Content-Type"].startswith("text/html")
     assert "failed its integrity check" in response.get_data(as_text=True)
@@ -62,9 +63,9 @@ def test_tampered_blob_gives_clear_error(public_client: Any, review_client: Any,
 def test_downloads_need_a_reader_role(public_client: Any, review_client: Any, session: Any,
                                       make_staff: Any, reviewer: Any, login_as: Any) -> None:
     item = _photo_case(public_client, session)
-    assert review_client.get(f"/files/{item.id}").status_code == 302
+    assert download_original(review_client, item.id).status_code == 302
     login_as(review_client, make_staff("analyst"))
-    assert review_client.get(f"/files/{item.id}").status_code == 403
+    assert download_original(review_client, item.id).status_code == 403
 
 
 def test_unknown_item_and_uncleanable_type(public_client: Any, review_client: Any,
@@ -73,9 +74,9 @@ def test_unknown_item_and_uncleanable_type(public_client: Any, review_client: An
     [item] = session.scalars(select(Item).where(Item.kind == "attachment")).all()
     login_as(review_client, reviewer)
     assert review_client.get("/files/00000000-0000-4000-8000-000000000000").status_code == 404
-    response = review_client.get(f"/files/{item.id}?variant=cleaned")
+    response = download_original(review_client, item.id, "cleaned")
     assert response.status_code == 400
-    ok = review_client.get(f"/files/{item.id}")
+    ok = download_original(review_client, item.id)
     assert ok.data == b"plain words"
     assert ok.headers["Content-Disposition"].endswith('-1.bin"')
 
@@ -119,7 +120,9 @@ def test_tampering_after_verification_cuts_the_stream(public_client: Any, review
     path.write_bytes(bytes(raw))
     monkeypatch.setattr(downloads, "verify_blob", lambda *_a: None)  # the race window
     login_as(review_client, reviewer)
-    response = review_client.get(f"/files/{item.id}", buffered=False)
+    page = review_client.get(f"/files/{item.id}")
+    response = review_client.post(f"/files/{item.id}", buffered=False, data={
+        "csrf_token": csrf_token(page.get_data(as_text=True)), "offline": "y"})
     assert response.status_code == 200
     assert int(response.headers["Content-Length"]) == 256 * 12288
     with pytest.raises(DecryptionError):
@@ -138,3 +141,30 @@ def test_case_page_lists_the_files_it_can_open(public_client: Any, review_client
     assert "IMG_0042.jpeg" in html
     assert f"/files/{item.id}" in html
     assert "the stored copy is cleaned" in html
+
+
+def test_original_only_after_confirming_offline(public_client: Any, review_client: Any,
+                                                session: Any, reviewer: Any,
+                                                login_as: Any) -> None:
+    """A link, a GET or a POST without the box ticked never sends the reporter's bytes."""
+    item = _photo_case(public_client, session)
+    login_as(review_client, reviewer)
+    page = review_client.get(f"/files/{item.id}")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and page.headers["Content-Type"].startswith("text/html")
+    assert jpeg_with_gps() not in page.data
+    assert "not connected to any network" in html
+    token = csrf_token(html)
+    for data in ({"csrf_token": token}, {"csrf_token": token, "offline": ""},
+                 {"offline": "y"}):
+        refused = review_client.post(f"/files/{item.id}", data=data)
+        assert refused.status_code == 400
+        assert jpeg_with_gps() not in refused.data
+        if "csrf_token" in data:  # the page again, with the reason (no token: the CSRF page)
+            assert "Please confirm that you will open" in refused.get_data(as_text=True)
+    assert "attachment.download" not in session.scalars(select(AuditEvent.action)).all()
+    sent = download_original(review_client, item.id)
+    assert sent.data == jpeg_with_gps()
+    [detail] = session.scalars(select(AuditEvent.detail).where(
+        AuditEvent.action == "attachment.download")).all()
+    assert "offline machine" in detail

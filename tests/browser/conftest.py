@@ -196,11 +196,15 @@ def review_pages(live_case: str, admin: StaffHandle, reviewer: StaffHandle,
     """The signed-in review pages (name -> path) with the ids of things that exist."""
     from sqlalchemy import select
 
+    from intake.models import Case, Item
     from tests.browser.support import REVIEW_SIGNED_IN_PAGES
 
     with live_database.transaction() as s:
         recovery = s.scalars(select(RecoveryKey.id)).first()
-    ids = {"case": live_case, "staff": reviewer.id, "recovery": recovery}
+        attachment = s.scalars(select(Item.id).join(Case).where(
+            Case.reference == live_case, Item.kind == "attachment")).first()
+    ids = {"case": live_case, "staff": reviewer.id, "recovery": recovery,
+           "attachment": attachment}
     return {name: path.format(**ids) for name, path in REVIEW_SIGNED_IN_PAGES.items()}
 
 

@@ -35,11 +35,13 @@ REVIEW_PAGES = {
     "login": "/login",
 }
 # Review pages for a signed-in staff member (name -> path), visited as the `admin` fixture
-# (an admin is also a reader). {case}, {staff} and {recovery} are filled in by the
+# (an admin is also a reader). {case}, {attachment}, {staff} and {recovery} are filled in by the
 # `review_pages` fixture with the ids of things that exist in the live database.
 REVIEW_SIGNED_IN_PAGES: dict[str, str] = {
     "inbox": "/",
     "case": "/cases/{case}",
+    "safe-view": "/files/{attachment}/safe",
+    "confirm-original": "/files/{attachment}",
     "account": "/account",
     "admin-staff": "/admin/staff",
     "admin-grant": "/admin/staff/{staff}/access",

@@ -4,7 +4,8 @@ A report goes in through the public form; a reviewer signs in for real (passphra
 TOTP code), finds it in the inbox, reads it, labels it, writes a note and a reply, and
 signs out. The reporter then comes back with the receipt code, reads the reply and answers
 with more text and a photo carrying GPS data; the reviewer sees both and downloads the
-photo, cleaned. No page asks for anything outside the two apps.
+photo, cleaned, after confirming it will be opened offline. No page asks for anything
+outside the two apps.
 """
 
 from __future__ import annotations
@@ -112,17 +113,19 @@ def test_report_review_reply_and_follow_up_with_a_photo(live_public, live_review
         again.text_content("section.entry.followup h2") or "")
     listed = again.locator("section.attachments li", has_text="IMG_0042.jpg")
     assert listed.count() == 1
-    link = listed.get_by_role("link", name="Download as stored")
+    listed.get_by_role("link", name="Download as stored").click()
+    again.get_by_label("I will open this file only on a computer that is not connected "
+                       "to any network.").check()  # issue 18: the original only after this
     with again.expect_download() as info:
-        link.click()
+        again.get_by_role("button", name="Download the original").click()
     download = info.value
     assert "IMG_0042" not in download.suggested_filename  # a generated name
     data = Path(download.path()).read_bytes()
     with Image.open(io.BytesIO(data)) as image:
         assert image.format == "JPEG"
     assert gps_of(data) == {}
-    headers = again.context.request.get(live_review.url + (link.get_attribute("href") or "")
-                                        ).headers
+    headers = again.context.request.post(again.url, form={
+        "csrf_token": again.input_value("input[name=csrf_token]"), "offline": "y"}).headers
     assert headers["content-disposition"].startswith("attachment;")
     assert headers["x-content-type-options"] == "nosniff"
 

@@ -51,7 +51,9 @@ EXPECTED_ROLES = {
     "audit.index": ADMIN,
     "cases.inbox": READERS, "cases.case": READERS, "cases.triage": READERS,
     "cases.labels": READERS, "cases.note": READERS, "cases.reply": READERS,
-    "cases.consent_withdrawn": READERS, "files.download": READERS,
+    "cases.consent_withdrawn": READERS, "files.download": READERS, "files.confirm": READERS,
+    "safe_view.view": READERS, "safe_view.make": READERS, "safe_view.page": READERS,
+    "safe_view.download": READERS,
     "stats.index": STATS, "stats.export": STATS, "stats.create_release": STATS,
     "stats.approve_release": ADMIN,
 }
@@ -59,7 +61,9 @@ EXPECTED_ROLES = {
 CASE_ENDPOINTS = {"cases.case": "reference", "cases.triage": "reference",
                   "cases.labels": "reference", "cases.note": "reference",
                   "cases.reply": "reference", "cases.consent_withdrawn": "reference",
-                  "files.download": "item_id"}
+                  "files.download": "item_id", "files.confirm": "item_id",
+                  "safe_view.view": "item_id", "safe_view.make": "item_id",
+                  "safe_view.page": "item_id", "safe_view.download": "item_id"}
 
 
 def _dummy(converter: Any) -> Any:
@@ -247,7 +251,12 @@ def _case_urls(reference: str, item_id: str) -> list[tuple[str, str, str, dict[s
         ("cases.reply", "POST", f"/cases/{reference}/replies",
          {"text": "Please send your name and phone number."}),
         ("cases.consent_withdrawn", "POST", f"/cases/{reference}/consent-withdrawn", {}),
-        ("files.download", "GET", f"/files/{item_id}", {}),
+        ("files.confirm", "GET", f"/files/{item_id}", {}),
+        ("files.download", "POST", f"/files/{item_id}", {"offline": "y"}),
+        ("safe_view.make", "POST", f"/files/{item_id}/safe", {}),
+        ("safe_view.view", "GET", f"/files/{item_id}/safe", {}),
+        ("safe_view.page", "GET", f"/files/{item_id}/safe/pages/1.jpg", {}),
+        ("safe_view.download", "GET", f"/files/{item_id}/safe.pdf", {}),
     ]
 
 

@@ -26,8 +26,9 @@ def _every_get_url(app: Any) -> list[str]:
     urls = ["/enrol", "/enrol/qr.svg", "/login/2fa"]
     for rule in app.url_map.iter_rules():
         if "GET" in (rule.methods or set()):
-            urls.append(adapter.build(rule.endpoint, {k: "x" for k in rule.arguments},
-                                      method="GET"))
+            values = {k: 1 if type(rule._converters[k]).__name__ == "IntegerConverter"
+                      else "x" for k in rule.arguments}
+            urls.append(adapter.build(rule.endpoint, values, method="GET"))
     return urls
 
 

@@ -36,6 +36,7 @@ from tests.attachments.samples import post_multipart, send_report
 from tests.public.helpers import open_receipt_page
 from tests.review.test_triage import _post
 from tests.support.factories import csrf_token, receipt_code, submit_report
+from tests.support.files import download_original
 
 A = {  # what case A's reporter and staff wrote; none of it may ever show under case B
     "report": "CANARY-A-REPORT police took my laptop",
@@ -108,7 +109,7 @@ def test_item_moved_to_another_case_is_refused_there(two_cases: Any, review_clie
     if kind == "report":  # the inbox excerpt of B must not become A's report either
         assert A["report"] not in review_client.get("/").get_data(as_text=True)
     if kind == "attachment":
-        _refused_without_a(review_client.get(f"/files/{item_id}"))
+        _refused_without_a(download_original(review_client, item_id))
     with database.transaction() as s:
         failures = s.scalars(select(AuditEvent.target).where(
             AuditEvent.action == "case.integrity_failure")).all()
@@ -126,7 +127,7 @@ def test_attachment_moved_to_another_parent_in_the_same_case_is_refused(
     followup_id, _none = two_cases["items"]["followup"]
     _move(database, item_id, id_a, followup_id)
     _refused_without_a(review_client.get(f"/cases/{ref_a}"))
-    _refused_without_a(review_client.get(f"/files/{item_id}"))
+    _refused_without_a(download_original(review_client, item_id))
 
 
 def test_followup_given_a_parent_is_refused(two_cases: Any, review_client: Any,
