@@ -52,6 +52,7 @@ class Settings:
     lockout_window_minutes: int
     ack_due_days: int
     response_due_days: int
+    verify_from_new: bool
     stats_threshold: int
     stats_epsilon: float
     transparency_page: bool
