@@ -4,6 +4,7 @@ the case is read; danger now, the number of files and why a row says "No access"
 from __future__ import annotations
 
 import re
+
 from tests.attachments.samples import send_report
 from tests.review.test_casework import _followup
 from tests.review.test_inbox import REF_RE
