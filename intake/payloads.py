@@ -145,7 +145,8 @@ class TextPayload:
 @dataclass(frozen=True)
 class AttachmentMeta:
     """An attachment item's own plaintext: the reporter's file name, the detected type, the
-    original's size and digest, and the stored copy's (which differ when it was cleaned)."""
+    original's size and digest, and the stored copy's (which differ when it was cleaned);
+    `complete` is False when cleaning left some part as it was (absent before: True)."""
 
     VERSION: ClassVar[int] = 1
 
@@ -156,6 +157,7 @@ class AttachmentMeta:
     cleaned: bool
     stored_size: int
     stored_sha256: str
+    complete: bool = True
 
     def encode(self) -> bytes:
         """Versioned JSON, UTF-8."""
@@ -176,6 +178,7 @@ class AttachmentMeta:
             cleaned=_flag(raw, "cleaned", name),
             stored_size=_count(raw, "stored_size", name) if "stored_size" in raw else size,
             stored_sha256=_text(raw, "stored_sha256", name, sha256),
+            complete=_flag(raw, "complete", name) if "complete" in raw else True,
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -16,6 +16,10 @@ SECRET_KEYS = ("public_secret_key", "review_secret_key", "rate_limit_secret")
 DEV_SECRET_MARKERS = ("", "CHANGE-ME", "dev", "development", "secret", "changeme")
 
 
+# Pillow's own decompression-bomb guard (intake.attachments.images) stops above this.
+MAX_IMAGE_PIXELS_CEILING = 128_000_000
+
+
 class SettingsError(RuntimeError):
     """Raised with a message an operator can act on when the configuration is unusable."""
 
@@ -36,10 +40,16 @@ class Settings:
     rate_limit_secret: str
     behind_tls: bool
     site_name: str
+    organisation_name: str
+    organisation_contact_url: str
+    usual_reply_days: int
     quick_exit_url: str
     max_report_chars: int
     max_file_mb: int
     max_request_mb: int
+    max_image_pixels: int
+    max_request_pixels: int
+    cleaning_slots: int
     staff_kdf_time_cost: int
     staff_kdf_memory_kib: int
     staff_kdf_parallelism: int
@@ -169,6 +179,17 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
             raise SettingsError(f"production secrets must be at least 32 characters: {short}")
         if len({values[k] for k in SECRET_KEYS}) < len(SECRET_KEYS):
             raise SettingsError("production secrets must all be different")
+    if not 1 <= int(values["max_image_pixels"]) <= MAX_IMAGE_PIXELS_CEILING:
+        raise SettingsError(
+            f"max_image_pixels must be between 1 and {MAX_IMAGE_PIXELS_CEILING}")
+    if int(values["cleaning_slots"]) < 1 or int(values["max_request_pixels"]) < 1:
+        raise SettingsError("cleaning_slots and max_request_pixels must be at least 1")
+    contact = str(values.get("organisation_contact_url", ""))
+    if contact and not contact.startswith(("https://", "http://")):
+        # Rendered as a link on the public form: never a javascript: or data: URL.
+        raise SettingsError("organisation_contact_url must start with https:// or http://")
+    if int(values.get("usual_reply_days", 0)) < 0:
+        raise SettingsError("usual_reply_days must not be negative")
     if not values["database_url"]:
         values["database_url"] = f"sqlite:///{values['data_dir'] / 'intake.db'}"
     return Settings(**values)

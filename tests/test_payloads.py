@@ -56,7 +56,7 @@ def test_report_refuses_a_changed_shape(change: dict[str, object]) -> None:
 
 
 @pytest.mark.parametrize("change", [{"size": -1}, {"size": True}, {"mime": None},
-                                    {"sha256": 1}, {"cleaned": 1}])
+                                    {"sha256": 1}, {"cleaned": 1}, {"complete": "no"}])
 def test_attachment_refuses_a_changed_shape(change: dict[str, object]) -> None:
     raw = json.loads(AttachmentMeta("a", "b", 1, "c", False, 1, "c").encode())
     raw.update(change)

@@ -6,7 +6,7 @@ import io
 import logging
 import os
 import secrets
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from intake.crypto import StreamEncryptor, iter_decrypt, stream_associated_data
@@ -15,6 +15,8 @@ from intake.models import hour_floor
 log = logging.getLogger(__name__)
 
 ATTACHMENT_KIND = "attachment"
+# The throw-away stream an upload is received into: its key is never wrapped or stored.
+UPLOAD_STREAM_KIND = "upload-stream"
 
 
 def new_blob_name() -> str:
@@ -44,22 +46,38 @@ def aad(item_id: str) -> bytes:
     return stream_associated_data(item_id, ATTACHMENT_KIND)
 
 
-def write_blob(blob_dir: Path, data_key: bytes, item_id: str, plaintext: bytes) -> tuple[str, int]:
-    """Encrypt an in-memory plaintext (a cleaned copy) into a new blob: (name, size)."""
+def stream_aad(item_id: str) -> bytes:
+    """The throw-away upload stream is bound to the item it may become, under its own kind."""
+    return stream_associated_data(item_id, UPLOAD_STREAM_KIND)
+
+
+def write_blob(blob_dir: Path, data_key: bytes, item_id: str,
+               chunks: Iterable[bytes]) -> tuple[str, int]:
+    """Encrypt plaintext chunks (a cleaned copy, or a stream re-encrypted) into a new blob.
+
+    Returns (name, size); a failure part-way deletes the partial blob.
+    """
     name = new_blob_name()
     enc = StreamEncryptor(data_key, aad(item_id))
-    with open_new_blob(blob_dir, name) as fh:
-        size = fh.write(enc.update(plaintext))
-        size += fh.write(enc.finalize())
-        fh.flush()
-        os.fsync(fh.fileno())
+    try:
+        with open_new_blob(blob_dir, name) as fh:
+            size = 0
+            for chunk in chunks:
+                size += fh.write(enc.update(chunk))
+            size += fh.write(enc.finalize())
+            fh.flush()
+            os.fsync(fh.fileno())
+    except BaseException:
+        remove_blob(blob_dir, name)
+        raise
     return name, size
 
 
-def iter_blob(blob_dir: Path, name: str, data_key: bytes, item_id: str) -> Iterator[bytes]:
+def iter_blob(blob_dir: Path, name: str, data_key: bytes, item_id: str,
+              associated_data: bytes | None = None) -> Iterator[bytes]:
     """Authenticated plaintext chunks; DecryptionError where tampering shows."""
     with blob_path(blob_dir, name).open("rb") as fh:
-        yield from iter_decrypt(data_key, aad(item_id), fh)
+        yield from iter_decrypt(data_key, associated_data or aad(item_id), fh)
 
 
 def read_blob(blob_dir: Path, name: str, data_key: bytes, item_id: str) -> bytes:

@@ -2,74 +2,30 @@
 
 from __future__ import annotations
 
-import io
-import warnings
+from dataclasses import dataclass
 
-import pikepdf
-from PIL import Image, ImageOps, UnidentifiedImageError
+from intake.attachments.budget import PixelBudget
+from intake.attachments.errors import UnreadableFile
+from intake.attachments.images import PIL_FORMATS, clean_image
+from intake.attachments.pdf import clean_pdf
 
-# Pillow refuses images over twice this many pixels and warns over it; we treat both as
-# a decompression bomb. 64 Mpx covers any phone or camera photo.
-Image.MAX_IMAGE_PIXELS = 64_000_000
-_PIL_FORMATS = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
+__all__ = ["Cleaned", "UnreadableFile", "clean"]
 
 
-class UnreadableFile(ValueError):
-    """A file we cannot safely open: `reason` is 'bomb' or 'damaged'."""
+@dataclass(frozen=True)
+class Cleaned:
+    """The cleaned bytes; `complete` is False when some part could not be cleaned (and is
+    in the copy as it was), which the reporter and the reviewers are told."""
 
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
+    data: bytes
+    complete: bool = True
 
 
-def clean(mime: str, data: bytes) -> bytes:
-    """A copy without EXIF, XMP, ICC or text chunks (images) or docinfo and XMP (PDF)."""
-    if mime in _PIL_FORMATS:
-        return _clean_image(data, _PIL_FORMATS[mime])
+def clean(mime: str, data: bytes, budget: PixelBudget) -> Cleaned:
+    """A copy without EXIF, XMP, ICC or text chunks (images) or without what identifies
+    the author, device or origin (PDF: see intake.attachments.pdf)."""
+    if mime in PIL_FORMATS:
+        return Cleaned(clean_image(data, PIL_FORMATS[mime], budget))
     if mime == "application/pdf":
-        return _clean_pdf(data)
+        return Cleaned(*clean_pdf(data, budget))
     raise ValueError(f"cannot clean {mime}")
-
-
-def _clean_image(data: bytes, fmt: str) -> bytes:
-    """Decode fully (bombs and truncation show here), apply orientation, re-encode bare."""
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            with Image.open(io.BytesIO(data), formats=[fmt]) as image:
-                image.load()
-                upright = ImageOps.exif_transpose(image)
-                bare = upright.copy()
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning):
-            raise UnreadableFile("bomb") from None
-        except (OSError, SyntaxError, ValueError, EOFError, UnidentifiedImageError):
-            raise UnreadableFile("damaged") from None
-    bare.info = {}
-    out = io.BytesIO()
-    options: dict[str, object] = {}
-    if fmt == "JPEG":
-        if bare.mode not in ("RGB", "L", "CMYK"):
-            bare = bare.convert("RGB")
-        options = {"quality": 95, "subsampling": 0}
-    elif fmt == "WEBP":
-        options = {"lossless": True} if image.info.get("lossless") else {"quality": 95}
-    bare.save(out, format=fmt, **options)
-    return out.getvalue()
-
-
-def _clean_pdf(data: bytes) -> bytes:
-    """Drop the document information dictionary and the XMP metadata stream."""
-    try:
-        with pikepdf.open(io.BytesIO(data)) as pdf:
-            if "/Info" in pdf.trailer:
-                del pdf.trailer["/Info"]
-            if "/Metadata" in pdf.Root:
-                del pdf.Root["/Metadata"]
-            for page in pdf.pages:
-                if "/Metadata" in page.obj:
-                    del page.obj["/Metadata"]
-            out = io.BytesIO()
-            pdf.save(out, fix_metadata_version=False)
-            return out.getvalue()
-    except (pikepdf.PdfError, pikepdf.PasswordError, ValueError, OSError):
-        raise UnreadableFile("damaged") from None

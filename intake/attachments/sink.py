@@ -1,13 +1,16 @@
 """The object Werkzeug's multipart parser writes each file part into: it encrypts as it goes.
 
 Nothing plaintext reaches the disk: each chunk is hashed, its first bytes kept in memory
-for type detection, and only STREAM ciphertext is written to a randomly named blob.
+for type detection, and only STREAM ciphertext is written to a randomly named blob. That
+stream blob is under a throw-away key that is never wrapped: once the file is checked (and
+cleaned), what is kept is written to a new blob under a fresh data key, and the stream blob
+and its key are dropped, so a recovered stream blob decrypts with no key anyone holds.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -20,7 +23,8 @@ HEAD_BYTES = 8192
 
 
 class EncryptingSink:
-    """One file part: a fresh data key and item id, a blob opened on the first byte."""
+    """One file part: an item id, a throw-away stream key, a stream blob opened on the first
+    byte; later the stored copy (`data_key`, `blob_name`, `stored_size`) once it is written."""
 
     def __init__(self, blob_dir: Path, max_bytes: int, filename: str | None) -> None:
         """Nothing touches the disk until there is content (browsers send empty parts)."""
@@ -28,7 +32,10 @@ class EncryptingSink:
         self.max_bytes = max_bytes
         self.filename = filename or ""
         self.item_id = new_id()
-        self.data_key = new_data_key()
+        self._stream_key: bytes | None = new_data_key()
+        self.stream_blob: str | None = None
+        self.stream_size = 0
+        self.data_key: bytes | None = None
         self.blob_name: str | None = None
         self.size = 0
         self.stored_size = 0
@@ -59,42 +66,60 @@ class EncryptingSink:
             self.discard()
             return len(data)
         if self._fh is None:
-            self.blob_name = blobs.new_blob_name()
-            self._fh = blobs.open_new_blob(self.blob_dir, self.blob_name)
-            self._enc = StreamEncryptor(self.data_key, blobs.aad(self.item_id))
+            assert self._stream_key is not None
+            self.stream_blob = blobs.new_blob_name()
+            self._fh = blobs.open_new_blob(self.blob_dir, self.stream_blob)
+            self._enc = StreamEncryptor(self._stream_key, blobs.stream_aad(self.item_id))
         assert self._enc is not None
         if len(self.head) < HEAD_BYTES:
             self.head += data[: HEAD_BYTES - len(self.head)]
         self._hash.update(data)
         self.size += len(data)
-        self.stored_size += self._fh.write(self._enc.update(data))
+        self.stream_size += self._fh.write(self._enc.update(data))
         return len(data)
 
     def finish(self) -> None:
-        """Write the final segment and make the blob durable (called once parsing is done)."""
+        """Write the final segment (called once parsing is done); the stream blob is
+        temporary, so it is not fsynced: only the stored copy must be durable."""
         if self.finished or self._fh is None or self._enc is None:
             self.finished = True
             return
-        self.stored_size += self._fh.write(self._enc.finalize())
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
+        self.stream_size += self._fh.write(self._enc.finalize())
         self._fh.close()
         self.finished = True
 
-    def replace_blob(self, name: str, stored_size: int) -> None:
-        """Point at a cleaned copy, deleting the original blob."""
-        if self.blob_name is not None:
-            blobs.remove_blob(self.blob_dir, self.blob_name)
-        self.blob_name, self.stored_size = name, stored_size
+    def iter_received(self) -> Iterator[bytes]:
+        """The file as received, decrypted chunk by chunk from the stream blob."""
+        if self.stream_blob is None or self._stream_key is None:
+            raise ValueError("the received stream is gone")
+        return blobs.iter_blob(self.blob_dir, self.stream_blob, self._stream_key, self.item_id,
+                               blobs.stream_aad(self.item_id))
+
+    def store(self, chunks: Iterable[bytes]) -> None:
+        """Write what is kept (as received, or cleaned) under a fresh data key, then drop
+        the stream blob and its key: only the fresh key is ever wrapped."""
+        data_key = new_data_key()
+        name, size = blobs.write_blob(self.blob_dir, data_key, self.item_id, chunks)
+        self.data_key, self.blob_name, self.stored_size = data_key, name, size
+        self.forget_stream()
+
+    def forget_stream(self) -> None:
+        """Delete the stream blob and drop the only reference to its key."""
+        if self._fh is not None and not self._fh.closed:
+            self._fh.close()
+        if self.stream_blob is not None:
+            blobs.remove_blob(self.blob_dir, self.stream_blob)
+            self.stream_blob = None
+        self._stream_key = None
+        self._enc = None
 
     def discard(self) -> None:
         """Close and delete whatever was written (rejected request or oversize file)."""
-        if self._fh is not None and not self._fh.closed:
-            self._fh.close()
+        self.forget_stream()
         if self.blob_name is not None:
             blobs.remove_blob(self.blob_dir, self.blob_name)
             self.blob_name = None
-        self._enc = None
+        self.data_key = None
         self.finished = True
 
     # The file-like surface Werkzeug's FileStorage expects; reading plaintext back is refused.
@@ -139,7 +164,10 @@ class UploadBatch:
         return out
 
     def discard_unkept(self) -> None:
-        """Delete every blob of this request that did not end up in a committed item."""
+        """Delete every blob of this request that did not end up in a committed item, and
+        every stream blob whatever happened."""
         for sink in self.sinks:
-            if not sink.kept:
+            if sink.kept:
+                sink.forget_stream()
+            else:
                 sink.discard()

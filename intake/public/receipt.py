@@ -138,7 +138,7 @@ def followup() -> tuple[str, int]:
                             form.text.data or "",
                             FileBatch(request_uploads(), form.remove_metadata()))
     except FollowupRefused as refused:
-        return _case_page(refused.view, form, 400, str(refused))
+        return _case_page(refused.view, form, refused.status, str(refused))
     except (NotAccepting, SQLAlchemyError):
         db.rollback()
         current_app.logger.error("follow-up could not be stored")

@@ -80,7 +80,7 @@ def report_submit() -> tuple[str, int]:
                              form.receipt_code.data)
     except UploadProblem as problem:
         db.rollback()
-        return _render_form(form, 400, str(problem))
+        return _render_form(form, problem.status, str(problem))
     except NotAccepting:
         db.rollback()
         return _render_form(form, 503, accepting=False)

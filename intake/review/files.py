@@ -7,6 +7,7 @@ from collections.abc import Iterator
 from flask import Blueprint, Response, current_app, render_template, request, stream_with_context
 from flask_babel import gettext as _
 
+from intake.attachments.budget import CleanerBusy
 from intake.attachments.clean import UnreadableFile
 from intake.crypto import DecryptionError
 from intake.review.access import current_private_key, current_staff, roles
@@ -45,6 +46,10 @@ def download(item_id: str) -> Response | tuple[str, int]:
         db.rollback()
         return _problem(422, _("A cleaned copy of this file could not be made. "
                                "Download the original instead."))
+    except CleanerBusy:
+        db.rollback()
+        return _problem(503, _("Other files are being cleaned right now. "
+                               "Please try again in a minute."))
     response = Response(stream_with_context(_abort_on_tamper(dl.chunks)),
                         mimetype="application/octet-stream")
     response.headers["Content-Disposition"] = f'attachment; filename="{dl.filename}"'

@@ -10,7 +10,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from intake.attachments import blobs
-from intake.attachments.clean import clean
+from intake.attachments.budget import PixelBudget, cleaning_slot
+from intake.attachments.clean import UnreadableFile, clean
 from intake.attachments.detect import CLEANABLE, UNKNOWN
 from intake.crypto import DecryptionError, decrypt_item
 from intake.models import Case, Item, Staff
@@ -97,11 +98,19 @@ def iter_original(settings: Settings, att: Attachment) -> Iterator[bytes]:
 
 
 def cleaned_copy(settings: Settings, att: Attachment) -> bytes:
-    """A cleaned copy made in memory from the stored file (≤ max_file_mb)."""
+    """A cleaned copy made in memory from the stored file (≤ max_file_mb), in one of the
+    process's cleaning slots and within one request's pixel budget (CleanerBusy if none
+    frees). UnreadableFile('partial') when some part could not be cleaned: a reviewer
+    must not pass such a copy on as clean."""
     mime = att.meta.mime
     if mime not in CLEANABLE:
         raise NotCleanable(mime)
-    return clean(mime, b"".join(iter_original(settings, att)))
+    budget = PixelBudget(settings.max_image_pixels, settings.max_request_pixels)
+    with cleaning_slot(settings.cleaning_slots):
+        result = clean(mime, b"".join(iter_original(settings, att)), budget)
+    if not result.complete:
+        raise UnreadableFile("partial")
+    return result.data
 
 
 def prepare_download(session: Session, settings: Settings, staff: Staff, private_key: bytes,

@@ -10,12 +10,18 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from intake.crypto import Argon2Params, derive_receipt_keys, generate_code, normalize_code
+from intake.crypto import (
+    Argon2Params,
+    ReceiptKeys,
+    derive_receipt_keys,
+    generate_code,
+    normalize_code,
+)
 from intake.models import Case, Item, PendingNotification, hour_floor, new_id
 from intake.payloads import ReportAnswers
 from intake.services import attachments, site
-from intake.services.attachments import FileBatch
-from intake.services.keyring import current_recipients, seal_item
+from intake.services.attachments import FileBatch, PreparedFile
+from intake.services.keyring import Recipient, current_recipients, seal_item
 from intake.settings import Settings
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -75,6 +81,22 @@ def submit_report(session: Session, settings: Settings, answers: ReportAnswers,
     if _already_stored(session, keys.lookup_id):
         return Submitted(code, already_received=True)
     prepared = attachments.prepare(settings, files)
+    try:
+        _store(session, settings, answers, keys, prepared, recipients)
+    except IntegrityError:
+        # Two posts of the same form raced (a double tap): the other one stored it.
+        session.rollback()
+        if _already_stored(session, keys.lookup_id):
+            return Submitted(code, already_received=True)
+        raise
+    attachments.mark_kept(prepared)
+    return Submitted(code)
+
+
+def _store(session: Session, settings: Settings, answers: ReportAnswers, keys: ReceiptKeys,
+           prepared: list[PreparedFile], recipients: list[Recipient]) -> None:
+    """The case, its encrypted report and files, and a content-free notification; one
+    commit (a duplicate look-up id fails it as a whole)."""
     rules = site.effective(session, settings)
     received = hour_floor()
     case = Case(
@@ -94,16 +116,7 @@ def submit_report(session: Session, settings: Settings, answers: ReportAnswers,
     seal_item(session, item, answers.encode(), recipients)
     attachments.store(session, case, item, prepared, recipients)
     session.add(PendingNotification(kind="report"))
-    try:
-        session.commit()
-    except IntegrityError:
-        # Two posts of the same form raced (a double tap): the other one stored it.
-        session.rollback()
-        if _already_stored(session, keys.lookup_id):
-            return Submitted(code, already_received=True)
-        raise
-    attachments.mark_kept(prepared)
-    return Submitted(code)
+    session.commit()
 
 
 def _already_stored(session: Session, lookup_id: bytes) -> bool:

@@ -8,9 +8,15 @@ import pikepdf
 import pytest
 from PIL import Image
 
+from intake.attachments.budget import PixelBudget
 from intake.attachments.clean import UnreadableFile, clean
 from intake.attachments.detect import detect, mislabelled
 from tests.attachments.samples import CAMERA, gps_of, jpeg_with_gps, pdf_with_metadata, png_bomb
+
+
+def _budget() -> PixelBudget:
+    """The shipped per-image limit and request budget."""
+    return PixelBudget(per_image=50_000_000, remaining=250_000_000)
 
 
 def test_type_comes_from_content_not_name() -> None:
@@ -26,7 +32,7 @@ def test_type_comes_from_content_not_name() -> None:
 def test_jpeg_loses_gps_and_camera_but_keeps_pixels_upright() -> None:
     original = jpeg_with_gps((64, 48))
     assert gps_of(original)
-    cleaned = clean("image/jpeg", original)
+    cleaned = clean("image/jpeg", original, _budget()).data
     assert gps_of(cleaned) == {}
     assert CAMERA.encode() not in cleaned
     with Image.open(io.BytesIO(cleaned)) as image:
@@ -41,11 +47,11 @@ def test_png_and_webp_lose_exif(fmt: str, mime: str) -> None:
     out = io.BytesIO()
     Image.new("RGB", (10, 10), "blue").save(out, fmt, exif=exif.tobytes())
     assert CAMERA.encode() in out.getvalue()
-    assert CAMERA.encode() not in clean(mime, out.getvalue())
+    assert CAMERA.encode() not in clean(mime, out.getvalue(), _budget()).data
 
 
 def test_pdf_docinfo_and_xmp_removed() -> None:
-    cleaned = clean("application/pdf", pdf_with_metadata())
+    cleaned = clean("application/pdf", pdf_with_metadata(), _budget()).data
     with pikepdf.open(io.BytesIO(pdf_with_metadata())) as pdf:
         assert "/Author" in pdf.docinfo
         assert "/Metadata" in pdf.Root
@@ -57,10 +63,10 @@ def test_pdf_docinfo_and_xmp_removed() -> None:
 
 def test_bomb_truncated_and_garbage_are_refused() -> None:
     with pytest.raises(UnreadableFile) as bomb:
-        clean("image/png", png_bomb())
+        clean("image/png", png_bomb(), _budget())
     assert bomb.value.reason == "bomb"
     with pytest.raises(UnreadableFile) as cut:
-        clean("image/jpeg", jpeg_with_gps((400, 300))[:600])
+        clean("image/jpeg", jpeg_with_gps((400, 300))[:600], _budget())
     assert cut.value.reason == "damaged"
     with pytest.raises(UnreadableFile):
-        clean("application/pdf", b"%PDF-1.7\n garbage")
+        clean("application/pdf", b"%PDF-1.7\n garbage", _budget())
