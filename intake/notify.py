@@ -20,6 +20,8 @@ from intake.services import site
 from intake.settings import Settings
 
 LAST_SENT = "notify_last_sent"
+# When administrators are mailed if an urgent report is still unacknowledged (urgent.py).
+ESCALATE_AT = "urgent_escalate_at"
 MAIL_LANGUAGE = "en"
 
 
@@ -52,6 +54,9 @@ def compose(settings: Settings, kinds: set[str], to: str) -> EmailMessage:
     """A deliberately empty message: what kind of thing waits, never which or how many."""
     with force_locale(MAIL_LANGUAGE):
         lines = []
+        if "urgent" in kinds:
+            lines.append(_("A report from someone in danger now is waiting. Please open the "
+                           "review app and acknowledge it on its case page."))
         if "report" in kinds:
             lines.append(_("There are new reports waiting in the review app."))
         if "followup" in kinds:
@@ -60,7 +65,8 @@ def compose(settings: Settings, kinds: set[str], to: str) -> EmailMessage:
             lines.append(_("There is new activity waiting in the review app."))
         lines += ["", _("This message contains no details on purpose. "
                         "Sign in to the review app to read them.")]
-        subject = _("Items are waiting for review")
+        subject = (_("Urgent: a report is waiting for review") if "urgent" in kinds
+                   else _("Items are waiting for review"))
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = to
@@ -73,7 +79,7 @@ def compose(settings: Settings, kinds: set[str], to: str) -> EmailMessage:
     return message
 
 
-def _deliver(settings: Settings, messages: list[EmailMessage]) -> None:
+def deliver(settings: Settings, messages: list[EmailMessage]) -> None:
     """One SMTP session; implicit TLS on 465, STARTTLS whenever the server offers it."""
     context = ssl.create_default_context()
     try:
@@ -107,11 +113,16 @@ def send_batch(session: Session, settings: Settings, now: datetime | None = None
     if not to:
         session.execute(delete(PendingNotification).where(covered))
         return Outcome(0, "notifications off (no smtp_host or no staff e-mail): queue cleared")
-    last = _last_sent(session)
-    if not force and last and now - last < timedelta(minutes=settings.notify_batch_minutes):
-        return Outcome(0, "not due yet (batched)")
     kinds = set(session.scalars(select(PendingNotification.kind).where(covered)).all())
-    _deliver(settings, [compose(settings, kinds, address) for address in to])
+    last = _last_sent(session)
+    urgent = "urgent" in kinds  # someone in danger now: never waits for the batch
+    if (not force and not urgent and last
+            and now - last < timedelta(minutes=settings.notify_batch_minutes)):
+        return Outcome(0, "not due yet (batched)")
+    deliver(settings, [compose(settings, kinds, address) for address in to])
     session.execute(delete(PendingNotification).where(covered))
     site.set_value(session, LAST_SENT, now.isoformat())
-    return Outcome(len(to), "sent")
+    if urgent and not site.get_value(session, ESCALATE_AT):
+        deadline = now + timedelta(minutes=settings.urgent_escalate_minutes)
+        site.set_value(session, ESCALATE_AT, deadline.isoformat())
+    return Outcome(len(to), "sent (urgent)" if urgent else "sent")

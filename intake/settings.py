@@ -76,6 +76,7 @@ class Settings:
     smtp_port: int
     smtp_from: str
     notify_batch_minutes: int
+    urgent_escalate_minutes: int
 
     @property
     def production(self) -> bool:

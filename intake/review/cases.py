@@ -192,6 +192,16 @@ def consent_withdrawn(reference: str) -> Response:
     return _back(found.reference)
 
 
+@bp.post("/cases/<reference>/urgent-ack")
+@roles("admin", "reviewer")
+def urgent_ack(reference: str) -> Response:
+    """One click: I am on it. Stops the escalation to administrators; audited."""
+    found = _case_or_404(reference)
+    if FlaskForm().validate() and tr.acknowledge_urgent(db_session(), current_staff(), found):
+        flash(_("Acknowledged: administrators will not be alerted about this report."))
+    return _back(found.reference)
+
+
 @bp.post("/cases/<reference>/notes")
 @roles("admin", "reviewer")
 def note(reference: str) -> Response | tuple[str, int]:

@@ -36,6 +36,7 @@ class InboxRow:
     new_info: bool = False
     danger_now: bool = False
     files: int = 0
+    awaiting_ack: bool = False
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,8 @@ def _rows(session: Session, shown: Found, staff_id: str, private_key: bytes,
             c.reference, c.received_at, c.status, c.priority, n, c.ack_due, c.response_due,
             c.acknowledged_at is None and c.ack_due is not None and c.ack_due < today,
             opened.excerpt if opened else None, new_info=c.unread_followup,
-            danger_now=bool(opened and opened.danger_now), files=files.get(c.id, 0)))
+            danger_now=bool(opened and opened.danger_now), files=files.get(c.id, 0),
+            awaiting_ack=c.awaiting_ack))
     return rows
 
 

@@ -125,6 +125,16 @@ def withdraw_consent(session: Session, staff: Staff, case: Case) -> bool:
     return True
 
 
+def acknowledge_urgent(session: Session, staff: Staff, case: Case) -> bool:
+    """Someone on call has seen a danger-now report: it stops the escalation (audited)."""
+    if not case.awaiting_ack:
+        return False
+    case.awaiting_ack = False
+    record(session, staff, "case.urgent_acknowledged", target=case.reference)
+    session.commit()
+    return True
+
+
 def allowed_codes(vocabulary: str) -> set[str]:
     if vocabulary == "period":
         return set(period_codes())
