@@ -10,6 +10,7 @@ import click
 
 from intake.attachments import blobs
 from intake.cli.common import database, settings
+from intake.db import Database
 from intake.services import backup, retention
 from intake.services.audit import record
 
@@ -75,7 +76,7 @@ def register(main: click.Group) -> None:
         """Restore a backup into an empty instance, then apply migrations."""
         cfg = settings()
         cfg.data_dir.mkdir(parents=True, exist_ok=True)
-        db = database(cfg)
+        db = Database(cfg)  # restore fills an empty instance: no migrated schema needed
         try:
             manifest = backup.read_manifest(archive)
             with click.progressbar(length=max(backup.restore_steps(manifest), 1),

@@ -45,6 +45,7 @@ REVIEW_SIGNED_IN_PAGES: dict[str, str] = {
     "admin-grant": "/admin/staff/{staff}/access",
     "admin-recovery": "/admin/recovery",
     "admin-recovery-wrap": "/admin/recovery/{recovery}/wrap",
+    "admin-deactivate": "/admin/staff/{staff}/deactivate",
     "admin-settings": "/admin/settings",
     "audit": "/audit",
     "stats": "/stats",
