@@ -122,7 +122,7 @@ def test_reply_preview_and_saved_case_page_pass_axe(live_public, live_review, ne
     found = axe_violations(page)
     preview_reply(page, "Line one\n\nline two <b>kept</b>")
     assert page.text_content("#reply-preview") == "Line one\n\nline two <b>kept</b>"
-    assert page.get_attribute("html", "lang") == lang
+    assert page.get_attribute("html", "lang") == lang.replace("_", "-")
     found += axe_violations(page)
     assert found == []
 
