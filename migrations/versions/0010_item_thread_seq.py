@@ -1,7 +1,7 @@
 """items: a per-case sequence number, so the case thread shows its true order
 
 Revision ID: 0010_item_thread_seq
-Revises: 0009_unordered_reporter_rows
+Revises: login_throttle_per_client
 
 Items keep only the hour they were written, so a note, a reply and a follow-up within one
 hour could not be ordered. `seq` numbers the items of one case 1, 2, 3 … as they are
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = '0010_item_thread_seq'
-down_revision = '0009_unordered_reporter_rows'
+down_revision = 'login_throttle_per_client'
 branch_labels = None
 depends_on = None
 
