@@ -12,6 +12,7 @@ from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, scoped_session, sessionmaker
 
+from intake.services.thread_order import assign_thread_seq
 from intake.settings import Settings
 
 
@@ -71,6 +72,7 @@ class Database:
         self.engine = make_engine(settings.database_url)
         self.factory = sessionmaker(bind=self.engine, expire_on_commit=False)
         self.session = scoped_session(self.factory)
+        event.listen(self.factory, "before_flush", assign_thread_seq)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

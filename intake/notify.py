@@ -49,6 +49,10 @@ def _last_sent(session: Session) -> datetime | None:
     return datetime.fromisoformat(raw) if raw else None
 
 
+# When administrators are mailed if an urgent report is still unacknowledged (urgent.py).
+ESCALATE_AT = "urgent_escalate_at"
+
+
 def compose(settings: Settings, kinds: set[str], to: str,
             anchor: str | None = None) -> EmailMessage:
     """A deliberately empty message: what kind of thing waits, never which or how many;
@@ -56,6 +60,9 @@ def compose(settings: Settings, kinds: set[str], to: str,
     the server (`intake audit verify --anchor-file` reads saved mails)."""
     with force_locale(MAIL_LANGUAGE):
         lines = []
+        if "urgent" in kinds:
+            lines.append(_("A report from someone in danger now is waiting. Please open the "
+                           "review app and acknowledge it on its case page."))
         if "report" in kinds:
             lines.append(_("There are new reports waiting in the review app."))
         if "followup" in kinds:
@@ -67,7 +74,8 @@ def compose(settings: Settings, kinds: set[str], to: str,
         if anchor:
             lines += ["", _("Audit log checkpoint (keep this message: it lets an administrator "
                             "prove later that the log was not rewritten):"), anchor]
-        subject = _("Items are waiting for review")
+        subject = (_("Urgent: a report is waiting for review") if "urgent" in kinds
+                   else _("Items are waiting for review"))
     message = EmailMessage()
     message["From"] = settings.smtp_from
     message["To"] = to
@@ -85,7 +93,7 @@ def _tls_context(settings: Settings) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=settings.smtp_ca_file or None)
 
 
-def _deliver(settings: Settings, messages: list[EmailMessage]) -> None:
+def deliver(settings: Settings, messages: list[EmailMessage]) -> None:
     """One SMTP session over TLS: implicit (smtp_tls = "implicit" or port 465) or STARTTLS,
     which the server must offer. Plain text only to a relay on this machine, when the
     operator chose "local-plain" (settings refuse it for any other host)."""
@@ -127,11 +135,16 @@ def send_batch(session: Session, settings: Settings, now: datetime | None = None
         session.execute(delete(PendingNotification).where(covered))
         return Outcome(0, "notifications off (no smtp_host or no staff e-mail): queue cleared")
     last = _last_sent(session)
-    if not force and last and now - last < timedelta(minutes=settings.notify_batch_minutes):
-        return Outcome(0, "not due yet (batched)")
     kinds = set(session.scalars(select(PendingNotification.kind).where(covered)).all())
+    urgent = "urgent" in kinds  # someone in danger now: never waits for the batch
+    if (not force and not urgent and last
+            and now - last < timedelta(minutes=settings.notify_batch_minutes)):
+        return Outcome(0, "not due yet (batched)")
     anchor = current_anchor(session)
-    _deliver(settings, [compose(settings, kinds, address, anchor) for address in to])
+    deliver(settings, [compose(settings, kinds, address, anchor) for address in to])
     session.execute(delete(PendingNotification).where(covered))
     site.set_value(session, LAST_SENT, now.isoformat())
-    return Outcome(len(to), "sent")
+    if urgent and not site.get_value(session, ESCALATE_AT):
+        deadline = now + timedelta(minutes=settings.urgent_escalate_minutes)
+        site.set_value(session, ESCALATE_AT, deadline.isoformat())
+    return Outcome(len(to), "sent (urgent)" if urgent else "sent")

@@ -63,6 +63,7 @@ class Settings:
     login_max_delay_hours: int
     ack_due_days: int
     response_due_days: int
+    verify_from_new: bool
     stats_threshold: int
     stats_epsilon: float
     transparency_page: bool
@@ -85,6 +86,7 @@ class Settings:
     convert_seconds: int
     convert_memory_mb: int
     convert_dpi: int
+    urgent_escalate_minutes: int
 
     @property
     def production(self) -> bool:

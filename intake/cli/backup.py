@@ -207,7 +207,7 @@ def register(main: click.Group) -> None:
         """Authenticate the whole archive, then restore it into an empty instance."""
         private = _read_key(key_file)
         cfg = settings()
-        db = database(cfg)
+        db = Database(cfg)  # restore fills an empty instance: no migrated schema needed
         bar = Bar()
         try:
             checked = restore(db, cfg, archive, private, allow_plain=unencrypted,

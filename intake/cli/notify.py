@@ -1,11 +1,15 @@
-"""`intake notify send`: run from a timer; mails staff that something waits, if it is time."""
+"""`intake notify send`: run from a timer; mails staff that something waits, if it is time,
+and administrators when an urgent report went unacknowledged."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import click
 
 from intake.cli.common import database, settings
 from intake.notify import NotifyError, send_batch
+from intake.urgent import escalate
 
 
 def register(main: click.Group) -> None:
@@ -27,9 +31,12 @@ def register(main: click.Group) -> None:
         try:
             with app.app_context(), db.transaction() as session:
                 outcome = send_batch(session, cfg, force=force)
+            with app.app_context(), db.transaction() as session:
+                escalation = escalate(session, cfg, datetime.now(UTC))
         except NotifyError as exc:
             raise click.ClickException(f"{exc} (the events stay queued for the next run)") \
                 from exc
         finally:
             db.dispose()
         click.echo(f"notify: {outcome.reason}; messages sent: {outcome.sent}")
+        click.echo(f"urgent: {escalation.reason}; messages sent: {escalation.sent}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, ForeignKey, Index, LargeBinary, String
+from sqlalchemy import Boolean, Date, ForeignKey, Index, LargeBinary, String, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from intake.models.base import Base, UTCDateTime, hour_floor, new_id
@@ -53,6 +53,9 @@ class Case(Base):
     reply_public_key: Mapped[bytes] = mapped_column(LargeBinary)
     consent_stats: Mapped[bool] = mapped_column(Boolean, default=False)
     unread_followup: Mapped[bool] = mapped_column(Boolean, default=False)
+    # A danger-now report that nobody has acknowledged yet (intake/urgent.py escalates it).
+    awaiting_ack: Mapped[bool] = mapped_column(Boolean, default=False,
+                                               server_default=false())
 
     items = relationship(
         "Item", back_populates="case", cascade="all, delete-orphan", passive_deletes=True

@@ -25,6 +25,9 @@ class Item(Base):
     )
     kind: Mapped[str] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
+    # 1, 2, 3 … within the case as stored (services/thread_order.py): the thread's order,
+    # which the hour-rounded time cannot give.
+    seq: Mapped[int | None] = mapped_column(Integer)
     author_id: Mapped[str | None] = mapped_column(ForeignKey("staff.id", ondelete="SET NULL"))
     format_version: Mapped[int] = mapped_column(Integer, default=1)
     ciphertext: Mapped[bytes | None] = mapped_column(LargeBinary)

@@ -30,10 +30,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         stats_views,
     )
     from intake.review.localtime import localtime
+    from intake.review.paragraphs import paragraphs
 
     access.install(app)
     nav.install(app)
     app.add_template_filter(localtime, "localtime")
+    app.add_template_filter(paragraphs, "paragraphs")
     for blueprint in (auth.bp, account.bp, admin.bp, audit_views.bp, cases.bp, files.bp,
                       safe_view.bp, setup.bp, stats_views.bp):
         app.register_blueprint(blueprint)

@@ -136,6 +136,7 @@ def _enforce() -> Response | None:
     """Runs before every review request: anonymous → login, no 2FA → 2FA, wrong role → 403."""
     endpoint = request.endpoint
     if endpoint is None:
+        _load_identity()  # the 404/405 page keeps a signed-in member's navigation
         return None  # 404/405 handled by Flask
     if endpoint in OPEN_ENDPOINTS:
         _load_identity()

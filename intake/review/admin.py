@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -26,7 +26,9 @@ class InviteForm(FlaskForm):
     """Who to invite, and as what."""
 
     username = StringField(_l("Username"), validators=[DataRequired(), Length(max=64)])
-    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()),
+    # Reviewer by default: the least surprising role for a new colleague; Administrator
+    # (who can deactivate others and grant every case) must be chosen on purpose.
+    role = SelectField(_l("Role"), choices=list(ROLE_LABELS.items()), default="reviewer",
                        validators=[DataRequired()])
 
 
@@ -81,16 +83,35 @@ def invite() -> tuple[str, int]:
                            username=form.username.data), 201
 
 
+# The value only the confirmation page's button carries.
+DEACTIVATE_CONFIRMED = "deactivate"
+
+
+@bp.get("/admin/staff/<staff_id>/deactivate")
+@roles("admin")
+def deactivate_confirm(staff_id: str) -> tuple[str, int]:
+    """Say what deactivating does (their keys to every case are deleted) and ask once more."""
+    member = admin_service.find_staff(db_session(), staff_id)
+    if member is None or member.deactivated_at is not None:
+        abort(404)
+    return render_template("review/admin_deactivate.html", member=member,
+                           confirm=DEACTIVATE_CONFIRMED), 200
+
+
 @bp.post("/admin/staff/<staff_id>/deactivate")
 @roles("admin")
 def deactivate(staff_id: str) -> tuple[str, int] | Response:
-    """Delete their wraps and sessions; the audit trail stays."""
+    """Delete their wraps and sessions; the audit trail stays. Only from the confirmation
+    page: any other post here shows that page instead."""
+    if request.form.get("confirm") != DEACTIVATE_CONFIRMED:
+        return deactivate_confirm(staff_id)
     try:
         admin_service.deactivate_staff(db_session(), current_staff(), staff_id)
     except StaffError:
         return _staff_page(problem=_(
             "This account cannot be deactivated (it may be the last active admin)."),
             status=409)
+    flash(_("Deactivated: their sessions are ended and their keys to every case deleted."))
     return redirect(url_for("admin.staff"))
 
 

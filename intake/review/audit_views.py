@@ -1,11 +1,13 @@
-"""The audit log for admins: newest first, paginated, times in the viewer's zone."""
+"""The audit log for admins: newest first, paginated, filtered by action, staff member,
+case and date, times in the viewer's zone."""
 
 from __future__ import annotations
 
 from flask import Blueprint, render_template, request
 
 from intake.review.access import roles
-from intake.services import audit
+from intake.review.localtime import zone_of_viewer
+from intake.services import audit, audit_filters
 from intake.web.app import db_session
 
 bp = Blueprint("audit", __name__)
@@ -18,7 +20,13 @@ def index() -> tuple[str, int]:
     """One page of the audit log."""
     number = request.args.get("page", "1")
     page = int(number) if number.isdigit() and 0 < len(number) < 7 else 1
-    entries, total = audit.page(db_session(), page, PER_PAGE)
+    filters = audit_filters.AuditFilter.from_args(request.args)
+    session = db_session()
+    entries, total = audit_filters.filtered_page(session, filters, zone_of_viewer(), page,
+                                                 PER_PAGE)
+    actions, actors = audit_filters.choices(session)
     pages = max(1, -(-total // PER_PAGE))
     return render_template("review/audit.html", entries=entries, page=page, pages=pages,
-                           total=total, anchor=audit.current_anchor(db_session())), 200
+                           total=total, filters=filters, keep=filters.query_args(),
+                           actions=actions, actors=actors,
+                           anchor=audit.current_anchor(db_session())), 200

@@ -19,6 +19,7 @@ from intake.review.access import (
     current_staff,
     store_cookie_half,
 )
+from intake.review.nav import home_for
 from intake.services import login as login_service
 from intake.services.audit import record
 from intake.services.sessions import end_session
@@ -44,11 +45,11 @@ class CodeForm(FlaskForm):
 
 
 def _safe_next(target: str | None) -> str:
-    """Only same-app paths; never an open redirect."""
+    """Only same-app paths; never an open redirect. "" means: the staff member's home."""
     if (target and target.startswith("/") and not target.startswith("//")
             and "\\" not in target and not any(ord(ch) < 32 for ch in target)):
         return target
-    return url_for("cases.inbox") if "cases.inbox" in current_app.view_functions else "/"
+    return ""
 
 
 @bp.get("/login")
@@ -117,7 +118,7 @@ def _finish(form: CodeForm, template: str, **extra: object) -> tuple[str, int] |
     db.commit()
     target = _safe_next(cookie.pop("next", None))
     store_cookie_half(fresh)
-    return redirect(target)
+    return redirect(target or home_for(staff.role))
 
 
 @bp.post("/logout")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, SelectMultipleField, TextAreaField
+from wtforms import BooleanField, HiddenField, SelectField, SelectMultipleField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from intake.services.triage import MULTI, SINGLE, TriageChange
@@ -66,8 +66,27 @@ class LabelForm(FlaskForm):
         return out
 
 
+class CaseForm(TriageForm, LabelForm):
+    """The case page's one save: status, priority, assignee and labels in one post."""
+
+
 class TextForm(FlaskForm):
     """A note or reply: the triage service checks its length, and a refusal gives it back
     whole, so nothing typed is lost."""
 
     text = TextAreaField()
+
+
+# The value only the preview page's send button carries: a reply goes out only from there.
+SEND_CONFIRMED = "send-to-reporter"
+
+
+class ReplyForm(TextForm):
+    """A reply: first posted without `confirm` (the preview), then from the preview page with
+    it (the send). The note form has no such field, so no click on it can send a reply."""
+
+    confirm = HiddenField()
+
+    def confirmed(self) -> bool:
+        """Whether this post comes from the preview's explicit send button."""
+        return self.confirm.data == SEND_CONFIRMED

@@ -36,6 +36,21 @@ def nav_links() -> list[tuple[str, Any, bool]]:
     return links
 
 
+def home_for(role: str) -> str:
+    """Where a role starts: the first page of the navigation it may open (the inbox for
+    reviewers and admins, Statistics for analysts), so no role lands on a refusal."""
+    for endpoint, _label in NAV:
+        if role in getattr(current_app.view_functions[endpoint], ROLES_ATTR, frozenset()):
+            return url_for(endpoint)
+    return url_for("account.account")
+
+
+def home_url() -> str:
+    """The signed-in staff member's start page; the sign-in page for anyone else."""
+    links = nav_links()
+    return links[0][0] if links else url_for("review.login")
+
+
 def install(app: Flask) -> None:
-    """Expose `nav_links` to the review templates."""
-    app.context_processor(lambda: {"nav_links": nav_links})
+    """Expose `nav_links` and `home_url` to the review templates."""
+    app.context_processor(lambda: {"nav_links": nav_links, "home_url": home_url})

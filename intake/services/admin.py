@@ -31,6 +31,11 @@ class Offboarded:
     sessions: int
 
 
+def find_staff(session: Session, staff_id: str) -> Staff | None:
+    """One staff row by id (ids longer than ours are nobody)."""
+    return session.get(Staff, staff_id[:36])
+
+
 def list_staff(session: Session) -> list[Staff]:
     """Everyone, active first, then by name."""
     return list(session.scalars(

@@ -43,13 +43,23 @@ class AttachmentEntry:
 
 @dataclass
 class CaseView:
-    """The case row, its report (None = no access), its other items in time order and the
-    attachments this reader can open."""
+    """The case row, its report (None = no access), its other items in thread order (the
+    per-case sequence) and the attachments this reader can open."""
 
     case: Case
     report: ReportAnswers | None
     entries: list[ThreadEntry] = field(default_factory=list)
     attachments: list[AttachmentEntry] = field(default_factory=list)
+    report_id: str | None = None
+
+    def files_of(self, item_id: str | None) -> list[AttachmentEntry]:
+        """The files that came with one message (the report or a follow-up)."""
+        return [a for a in self.attachments if item_id is not None and a.parent_id == item_id]
+
+    def loose_files(self) -> list[AttachmentEntry]:
+        """Files whose message this reader cannot see, so they are not lost from the page."""
+        shown = {self.report_id} | {e.item_id for e in self.entries}
+        return [a for a in self.attachments if a.parent_id not in shown]
 
 
 class CaseIntegrityError(RuntimeError):
@@ -89,7 +99,7 @@ def read_case(session: Session, staff: Staff, key: bytes, reference: str) -> Cas
     if case is None:
         return None
     items = session.scalars(select(Item).where(Item.case_id == case.id)
-                            .order_by(Item.created_at, Item.id)).all()
+                            .order_by(Item.seq, Item.created_at, Item.id)).all()
     view = CaseView(case, None)
     for item in items:
         try:
@@ -98,6 +108,7 @@ def read_case(session: Session, staff: Staff, key: bytes, reference: str) -> Cas
             raise _refuse(session, staff, case) from None
         try:
             if item.kind == "report":
+                view.report_id = view.report_id or item.id
                 if raw is not None or view.report is None:
                     view.report = ReportAnswers.decode(raw) if raw is not None else None
             elif item.kind in ("followup", "reply", "note"):

@@ -91,7 +91,7 @@ def _replies(session: Session, case: Case, keys: ReceiptKeys) -> list[Reply]:
     """Every staff reply, decrypted with the reply key only the receipt code derives."""
     out = []
     items = session.scalars(select(Item).where(Item.case_id == case.id, Item.kind == "reply")
-                            .order_by(Item.created_at, Item.id))
+                            .order_by(Item.seq, Item.created_at, Item.id))
     for item in items:
         try:
             reply = TextPayload.decode(open_item(session, item, keys.reply_private))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake.models import Case, Item, Staff
@@ -33,6 +33,10 @@ class InboxRow:
     response_due: date | None
     overdue: bool
     excerpt: str | None
+    new_info: bool = False
+    danger_now: bool = False
+    files: int = 0
+    awaiting_ack: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,8 +71,26 @@ def _walk(session: Session, filters: InboxFilter, staff_id: str, start: Cursor |
     return found
 
 
+@dataclass(frozen=True)
+class _Opened:
+    """What the inbox shows of a report it could open: an excerpt and the danger answer."""
+
+    excerpt: str
+    danger_now: bool
+
+
+def _file_counts(session: Session, cases: list[Case]) -> dict[str, int]:
+    """How many files each case holds (counted, not opened): one grouped query."""
+    if not cases:
+        return {}
+    rows = session.execute(select(Item.case_id, func.count()).where(
+        Item.case_id.in_([c.id for c in cases]), Item.kind == "attachment")
+        .group_by(Item.case_id)).all()
+    return {case_id: int(n) for case_id, n in rows}
+
+
 def _excerpts(session: Session, cases: list[Case], staff_id: str,
-              private_key: bytes) -> dict[str, str | None]:
+              private_key: bytes) -> dict[str, _Opened | None]:
     """Each case's report excerpt in two queries and one key load; None means no access."""
     if not cases:
         return {}
@@ -78,29 +100,39 @@ def _excerpts(session: Session, cases: list[Case], staff_id: str,
             .order_by(Item.created_at, Item.id)):
         reports.setdefault(item.case_id, item)
     opened = open_items(session, list(reports.values()), private_key, staff_id=staff_id)
-    excerpts: dict[str, str | None] = {}
+    excerpts: dict[str, _Opened | None] = {}
     for case_id, item in reports.items():
         excerpts[case_id] = _excerpt_of(opened.get(item.id))
     return excerpts
 
 
-def _excerpt_of(content: bytes | None) -> str | None:
+def _excerpt_of(content: bytes | None) -> _Opened | None:
     if content is None:
         return None
     try:
-        what = ReportAnswers.decode(content).what
+        answers = ReportAnswers.decode(content)
     except PayloadError:
         return None
-    return what if len(what) <= EXCERPT_CHARS else what[:EXCERPT_CHARS] + "…"
+    what = answers.what
+    return _Opened(what if len(what) <= EXCERPT_CHARS else what[:EXCERPT_CHARS] + "…",
+                   answers.danger_now)
 
 
 def _rows(session: Session, shown: Found, staff_id: str, private_key: bytes,
           today: date) -> list[InboxRow]:
-    excerpts = _excerpts(session, [c for _s, c, _n in shown], staff_id, private_key)
-    return [InboxRow(c.reference, c.received_at, c.status, c.priority, n, c.ack_due,
-                     c.response_due,
-                     c.acknowledged_at is None and c.ack_due is not None and c.ack_due < today,
-                     excerpts.get(c.id)) for _s, c, n in shown]
+    cases = [c for _s, c, _n in shown]
+    excerpts = _excerpts(session, cases, staff_id, private_key)
+    files = _file_counts(session, cases)
+    rows = []
+    for _s, c, n in shown:
+        opened = excerpts.get(c.id)
+        rows.append(InboxRow(
+            c.reference, c.received_at, c.status, c.priority, n, c.ack_due, c.response_due,
+            c.acknowledged_at is None and c.ack_due is not None and c.ack_due < today,
+            opened.excerpt if opened else None, new_info=c.unread_followup,
+            danger_now=bool(opened and opened.danger_now), files=files.get(c.id, 0),
+            awaiting_ack=c.awaiting_ack))
+    return rows
 
 
 def inbox_page(session: Session, staff_id: str, private_key: bytes,

@@ -55,6 +55,7 @@ class InboxFilter:
     assignee: str = ""
     label: tuple[str, str] | None = None
     sort: str = DEFAULT_SORT
+    new_info: bool = False
 
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> InboxFilter:
@@ -65,13 +66,15 @@ class InboxFilter:
                    priority=priority if priority in PRIORITY_LABELS else "",
                    assignee=args.get("assignee", "")[:MAX_ASSIGNEE_CHARS],
                    label=_label(args.get("label", "")[:64]),
-                   sort=sort if sort in SORTS else DEFAULT_SORT)
+                   sort=sort if sort in SORTS else DEFAULT_SORT,
+                   new_info=args.get("new_info", "") == "1")
 
     def query_args(self) -> dict[str, str]:
         """What page links carry so filters and sort survive paging (defaults left out)."""
         values = {"status": self.status, "priority": self.priority, "assignee": self.assignee,
                   "label": LABEL_SEP.join(self.label) if self.label else "",
-                  "sort": "" if self.sort == DEFAULT_SORT else self.sort}
+                  "sort": "" if self.sort == DEFAULT_SORT else self.sort,
+                  "new_info": "1" if self.new_info else ""}
         return {k: v for k, v in values.items() if v}
 
     def clauses(self, staff_id: str, few_labelled: bool = False) -> list[ColumnElement[bool]]:
@@ -82,6 +85,8 @@ class InboxFilter:
             found.append(Case.status == self.status)
         if self.priority:
             found.append(Case.priority == self.priority)
+        if self.new_info:
+            found.append(Case.unread_followup.is_(True))
         if self.assignee == "unassigned":
             found.append(Case.assignee_id.is_(None))
         elif self.assignee:

@@ -107,6 +107,7 @@ def _store(session: Session, settings: Settings, answers: ReportAnswers, keys: R
         lookup_id=keys.lookup_id,
         reply_public_key=keys.reply_public,
         consent_stats=answers.consent_stats,
+        awaiting_ack=answers.danger_now,
         ack_due=(received + timedelta(days=rules.ack_due_days)).date(),
         response_due=(received + timedelta(days=rules.response_due_days)).date(),
     )
@@ -114,7 +115,7 @@ def _store(session: Session, settings: Settings, answers: ReportAnswers, keys: R
     item = Item(id=new_id(), case_id=case.id, kind="report", created_at=received)
     seal_item(session, item, answers.encode(), recipients)
     attachments.store(session, case, item, prepared, recipients)
-    session.add(PendingNotification(kind="report"))
+    session.add(PendingNotification(kind="urgent" if answers.danger_now else "report"))
     session.commit()
 
 

@@ -50,12 +50,31 @@ def period_codes() -> list[str]:
     return quarter_codes(year - 5, year)
 
 
-def triage(session: Session, staff: Staff, case: Case, change: TriageChange) -> list[str]:
+def transitions(status: str, *, verify_from_new: bool = False) -> tuple[str, ...]:
+    """The statuses a case may move to; the workflow setting adds new -> verified."""
+    allowed = TRANSITIONS.get(status, ())
+    if status == "new" and verify_from_new:
+        allowed = (*allowed[:1], "verified", *allowed[1:])
+    return allowed
+
+
+def triage(session: Session, staff: Staff, case: Case, change: TriageChange, *,
+           verify_from_new: bool = False) -> list[str]:
     """Apply the change after validating all of it; audits the changed field names."""
     counts.lock(session, case)
+    changed = _apply_triage(session, staff, case, change, verify_from_new)
+    session.commit()
+    return changed
+
+
+def _apply_triage(session: Session, staff: Staff, case: Case, change: TriageChange,
+                  verify_from_new: bool) -> list[str]:
+    """Validate all of the change, then apply and audit it; the caller has locked the case
+    (counts.lock) and commits."""
     changed: list[str] = []
     if (change.status and change.status != case.status
-            and change.status not in TRANSITIONS.get(case.status, ())):
+            and change.status not in transitions(case.status,
+                                                 verify_from_new=verify_from_new)):
         raise TriageError(_l("This status change is not allowed."))
     if change.priority and change.priority not in PRIORITIES:
         raise TriageError(_l("Unknown priority."))
@@ -79,7 +98,6 @@ def triage(session: Session, staff: Staff, case: Case, change: TriageChange) -> 
         changed.append("acknowledged")
     if changed:
         record(session, staff, "case.triage", target=case.reference, detail={"fields": changed})
-    session.commit()
     return changed
 
 
@@ -107,6 +125,16 @@ def withdraw_consent(session: Session, staff: Staff, case: Case) -> bool:
     return True
 
 
+def acknowledge_urgent(session: Session, staff: Staff, case: Case) -> bool:
+    """Someone on call has seen a danger-now report: it stops the escalation (audited)."""
+    if not case.awaiting_ack:
+        return False
+    case.awaiting_ack = False
+    record(session, staff, "case.urgent_acknowledged", target=case.reference)
+    session.commit()
+    return True
+
+
 def allowed_codes(vocabulary: str) -> set[str]:
     if vocabulary == "period":
         return set(period_codes())
@@ -116,6 +144,27 @@ def allowed_codes(vocabulary: str) -> set[str]:
 def set_labels(session: Session, staff: Staff, case: Case,
                chosen: dict[str, list[str]]) -> None:
     """Replace the case's labels; unknown codes or several single-valued ones are refused."""
+    pairs = _label_pairs(chosen)
+    counts.lock(session, case)
+    _apply_labels(session, staff, case, pairs, always=True)
+    session.commit()
+
+
+def save_case(session: Session, staff: Staff, case: Case, change: TriageChange,
+              chosen: dict[str, list[str]], *, verify_from_new: bool = False) -> list[str]:
+    """The case page's one save: status, priority, assignee and labels together, all
+    validated before anything changes, in one transaction. Returns what changed."""
+    pairs = _label_pairs(chosen)
+    counts.lock(session, case)
+    changed = _apply_triage(session, staff, case, change, verify_from_new)
+    if _apply_labels(session, staff, case, pairs, always=False):
+        changed.append("labels")
+    session.commit()
+    return changed
+
+
+def _label_pairs(chosen: dict[str, list[str]]) -> list[tuple[str, str]]:
+    """(vocabulary, code) pairs after checking every code; raises TriageError."""
     pairs: list[tuple[str, str]] = []
     for vocabulary in MULTI + SINGLE:
         codes = [c for c in dict.fromkeys(chosen.get(vocabulary, [])) if c]
@@ -124,14 +173,23 @@ def set_labels(session: Session, staff: Staff, case: Case,
         if any(c not in allowed_codes(vocabulary) for c in codes):
             raise TriageError(_l("Unknown label code."))
         pairs += [(vocabulary, c) for c in codes]
-    counts.lock(session, case)
+    return pairs
+
+
+def _apply_labels(session: Session, staff: Staff, case: Case, pairs: list[tuple[str, str]],
+                  *, always: bool) -> bool:
+    """Replace the labels (counts follow) and audit; unchanged labels are left alone unless
+    `always`. Returns whether anything changed; the caller has locked the case and commits."""
+    current = {(v, c) for v, codes in case_labels(session, case).items() for c in codes}
+    if not always and current == set(pairs):
+        return False
     old = [(v, c) for v, c in session.execute(delete(CaseLabel).where(
         CaseLabel.case_id == case.id).returning(CaseLabel.vocabulary, CaseLabel.code))]
     session.add_all(CaseLabel(case_id=case.id, vocabulary=v, code=c) for v, c in pairs)
     counts.change(session, counts.contribution(case.status, case.consent_stats, old),
                   counts.contribution(case.status, case.consent_stats, pairs))
     record(session, staff, "case.labels", target=case.reference)
-    session.commit()
+    return current != set(pairs)
 
 
 def case_labels(session: Session, case: Case) -> dict[str, set[str]]:
@@ -141,8 +199,10 @@ def case_labels(session: Session, case: Case) -> dict[str, set[str]]:
     return out
 
 
-def _check_text(text: str) -> str:
-    text = text.strip()
+def check_text(text: str) -> str:
+    """The text as it will be stored (line endings unified, outer blanks trimmed), or a
+    refusal; the reply preview shows exactly this."""
+    text = text.replace("\r\n", "\n").strip()
     if not text or len(text) > MAX_TEXT:
         raise TriageError(_l("Enter between 1 and 20000 characters."))
     return text
@@ -150,7 +210,7 @@ def _check_text(text: str) -> str:
 
 def add_note(session: Session, staff: Staff, case: Case, text: str) -> Item:
     """An internal note, sealed to staff only."""
-    text = _check_text(text)
+    text = check_text(text)
     item = Item(id=new_id(), case_id=case.id, kind="note", created_at=hour_floor(),
                 author_id=staff.id)
     seal_item(session, item, TextPayload(text).encode(), current_recipients(session))
@@ -161,7 +221,7 @@ def add_note(session: Session, staff: Staff, case: Case, text: str) -> Item:
 
 def add_reply(session: Session, staff: Staff, case: Case, text: str) -> Item:
     """A reply the reporter can read with the receipt code."""
-    text = _check_text(text)
+    text = check_text(text)
     item = Item(id=new_id(), case_id=case.id, kind="reply", created_at=hour_floor(),
                 author_id=staff.id)
     recipients = current_recipients(session) + [

@@ -47,6 +47,7 @@ REVIEW_SIGNED_IN_PAGES: dict[str, str] = {
     "admin-grant": "/admin/staff/{staff}/access",
     "admin-recovery": "/admin/recovery",
     "admin-recovery-wrap": "/admin/recovery/{recovery}/wrap",
+    "admin-deactivate": "/admin/staff/{staff}/deactivate",
     "admin-settings": "/admin/settings",
     "audit": "/audit",
     "stats": "/stats",
@@ -185,7 +186,7 @@ def save_labels(page: Any, checks: dict[str, list[str]], selects: dict[str, str]
     for vocab, code in selects.items():
         page.select_option(f"#label-{vocab}", code)
     with page.expect_navigation():
-        page.click("section.labels button[type=submit]")
+        page.click("section.triage button[type=submit]")
 
 
 def add_note(page: Any, text: str) -> None:
@@ -195,11 +196,19 @@ def add_note(page: Any, text: str) -> None:
         page.click("section.note-form button[type=submit]")
 
 
-def send_reply(page: Any, text: str) -> None:
-    """Write a reply to the reporter on the case page."""
+def preview_reply(page: Any, text: str) -> None:
+    """Write a reply to the reporter on the case page and open its preview (nothing sent)."""
     page.fill("#reply-text", text)
     with page.expect_navigation():
         page.click("section.reply-form button[type=submit]")
+
+
+def send_reply(page: Any, text: str) -> None:
+    """Write a reply, check the preview shows exactly it, then send it from the preview."""
+    preview_reply(page, text)
+    assert page.text_content("#reply-preview") == text.strip().replace("\r\n", "\n")
+    with page.expect_navigation():
+        page.click("button.send-button")
 
 
 def open_receipt(page: Any, public_url: str, code: str, lang: str = "en") -> None:

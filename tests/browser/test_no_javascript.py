@@ -47,7 +47,8 @@ def test_report_receipt_reply_and_follow_up_without_javascript(
     signed_in(staff, reviewer)
     staff.goto(f"{live_review.url}/cases/{reference}?lang=en")
     assert more in (staff.text_content("section.entry.followup") or "")
-    files = staff.text_content("section.attachments") or ""
+    files = staff.text_content("section.entry.report ul.files") or ""
+    files += staff.text_content("section.entry.followup ul.files") or ""
     assert "IMG_0001.jpg" in files and "IMG_0002.jpg" in files
 
 

@@ -111,7 +111,7 @@ def test_report_review_reply_and_follow_up_with_a_photo(live_public, live_review
     assert more in (again.text_content("section.entry.followup") or "")
     assert "More information from the reporter" in (
         again.text_content("section.entry.followup h2") or "")
-    listed = again.locator("section.attachments li", has_text="IMG_0042.jpg")
+    listed = again.locator("section.entry.followup ul.files li", has_text="IMG_0042.jpg")
     assert listed.count() == 1
     listed.get_by_role("link", name="Download as stored").click()
     again.get_by_label("I will open this file only on a computer that is not connected "

@@ -152,7 +152,8 @@ def test_deactivation_removes_wraps_sessions_and_access(
 
     admin = review_app.test_client()
     login_as(admin, admin_handle)
-    response = _post(admin, "/admin/staff", f"/admin/staff/{leaver.id}/deactivate")
+    response = _post(admin, "/admin/staff", f"/admin/staff/{leaver.id}/deactivate",
+                     confirm="deactivate")
     assert response.status_code == 302
     session.expire_all()
     assert _count(session, KeyWrap, KeyWrap.staff_id == leaver.id) == 0
@@ -174,17 +175,48 @@ def test_the_last_active_admin_cannot_be_deactivated(review_app, make_staff, log
     only = make_staff("admin")
     client = review_app.test_client()
     login_as(client, only)
-    response = _post(client, "/admin/staff", f"/admin/staff/{only.id}/deactivate")
+    response = _post(client, "/admin/staff", f"/admin/staff/{only.id}/deactivate",
+                     confirm="deactivate")
     assert response.status_code == 409
     session.expire_all()
     assert session.get(Staff, only.id).active
     second = make_staff("admin")
-    assert _post(client, "/admin/staff", f"/admin/staff/{second.id}/deactivate"
-                 ).status_code == 302
-    assert _post(client, "/admin/staff", f"/admin/staff/{only.id}/deactivate"
-                 ).status_code == 409
-    assert _post(client, "/admin/staff", "/admin/staff/no-such-id/deactivate"
-                 ).status_code == 409
+    assert _post(client, "/admin/staff", f"/admin/staff/{second.id}/deactivate",
+                 confirm="deactivate").status_code == 302
+    assert _post(client, "/admin/staff", f"/admin/staff/{only.id}/deactivate",
+                 confirm="deactivate").status_code == 409
+    assert _post(client, "/admin/staff", "/admin/staff/no-such-id/deactivate",
+                 confirm="deactivate").status_code == 409
+
+
+def test_deactivate_asks_first_and_a_bare_post_changes_nothing(review_app, make_staff,
+                                                              login_as, session):
+    """Issue 16: Deactivate deletes a colleague's keys, so it has a confirmation page; a
+    post without its confirmation only shows that page."""
+    admin_handle, colleague = make_staff("admin"), make_staff("reviewer")
+    client = review_app.test_client()
+    login_as(client, admin_handle)
+    staff_page = client.get("/admin/staff").get_data(as_text=True)
+    assert f'href="/admin/staff/{colleague.id}/deactivate"' in staff_page
+    asked = client.get(f"/admin/staff/{colleague.id}/deactivate").get_data(as_text=True)
+    assert f"Deactivate {colleague.username}?" in asked and "cannot be undone" in asked
+    bare = _post(client, "/admin/staff", f"/admin/staff/{colleague.id}/deactivate")
+    assert bare.status_code == 200 and "cannot be undone" in bare.get_data(as_text=True)
+    session.expire_all()
+    assert session.get(Staff, colleague.id).active
+    done = _post(client, f"/admin/staff/{colleague.id}/deactivate",
+                 f"/admin/staff/{colleague.id}/deactivate", confirm="deactivate")
+    assert done.status_code == 302
+    assert "Deactivated:" in client.get("/admin/staff").get_data(as_text=True)
+    assert client.get("/admin/staff/no-such-id/deactivate").status_code == 404
+
+
+def test_invites_default_to_reviewer(review_app, make_staff, login_as):
+    client = review_app.test_client()
+    login_as(client, make_staff("admin"))
+    page = client.get("/admin/staff").get_data(as_text=True)
+    assert re.search(r'<option selected value="reviewer">|<option value="reviewer" selected',
+                     page), "the invite form does not default to Reviewer"
 
 
 def test_admin_clears_failed_sign_ins_and_it_is_audited(

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from intake.crypto import decrypt_item, derive_receipt_keys, unwrap_data_key
 from intake.models import AuditEvent, Case, CaseLabel, Item, KeyWrap
+from intake.review.case_forms import SEND_CONFIRMED
 from intake.services import site
 from intake.services.binding import item_binding
 from intake.services.reports import receipt_params
@@ -103,7 +104,7 @@ def test_note_and_reply_encrypted_and_reporter_reads_reply(
     assert _post(review_client, f"/cases/{ref}/notes", ref,
                  {"text": f"note {note_canary}"}).status_code == 303
     assert _post(review_client, f"/cases/{ref}/replies", ref,
-                 {"text": f"reply {reply_canary}"}).status_code == 303
+                 {"text": f"reply {reply_canary}", "confirm": SEND_CONFIRMED}).status_code == 303
     page = review_client.get(f"/cases/{ref}").get_data(as_text=True)
     assert note_canary in page and reply_canary in page
     assert hits([note_canary, reply_canary],

@@ -29,6 +29,7 @@ from intake.crypto.binding import wrap_info
 from intake.crypto.envelope import SUITE, _encrypt_item_with_nonce
 from intake.models import AuditEvent, Case, Item, KeyWrap, Staff, hour_floor, new_id
 from intake.payloads import TextPayload
+from intake.review.case_forms import SEND_CONFIRMED
 from intake.services import grants
 from intake.services.binding import item_binding
 from intake.services.credentials import unlock_private_key
@@ -65,7 +66,7 @@ def two_cases(public_client: Any, review_client: Any, make_staff: Any, login_as:
         ref_a, id_a = case_a.reference, case_a.id
     login_as(review_client, reviewer)
     assert _post(review_client, f"/cases/{ref_a}/replies", ref_a,
-                 {"text": A["reply"]}).status_code == 303
+                 {"text": A["reply"], "confirm": SEND_CONFIRMED}).status_code == 303
     assert _post(review_client, f"/cases/{ref_a}/notes", ref_a,
                  {"text": A["note"]}).status_code == 303
     assert submit_report(public_client, what="case B: my car was followed").status_code == 200

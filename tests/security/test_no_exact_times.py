@@ -23,6 +23,7 @@ from sqlalchemy.exc import OperationalError
 from intake.attachments import blobs
 from intake.models import Case, Item, KeyWrap, PendingNotification
 from intake.models import base as model_base
+from intake.review.case_forms import SEND_CONFIRMED
 from tests.attachments.samples import jpeg_with_gps, post_multipart, send_report
 from tests.public.helpers import open_receipt_page
 from tests.review.test_triage import _post
@@ -138,7 +139,7 @@ def test_reporter_rows_cannot_be_ordered_between_staff_actions(
     for n in range(5):
         # An audited staff action (timed to the second in the audit log) ...
         assert _post(review_client, f"/cases/{ref}/replies", ref,
-                     {"text": f"reply {n}"}).status_code == 303
+                     {"text": f"reply {n}", "confirm": SEND_CONFIRMED}).status_code == 303
         truth += _new_items(database, known)
         # ... then a report, which the attacker wants to place between two of them.
         assert send_report(public_client, [("f.txt", b"x")], what=f"report {n}").status_code \
