@@ -60,6 +60,9 @@ class Settings:
     session_absolute_hours: int
     lockout_failures: int
     lockout_window_minutes: int
+    webauthn_rp_id: str
+    webauthn_origin: str
+    admins_need_security_key: bool
     ack_due_days: int
     response_due_days: int
     stats_threshold: int

@@ -25,15 +25,17 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         cases,
         files,
         nav,
+        security_keys,
         stats_views,
     )
     from intake.review.localtime import localtime
 
     access.install(app)
     nav.install(app)
+    security_keys.install(app)  # after access: it relies on the identity access loaded
     app.add_template_filter(localtime, "localtime")
-    for blueprint in (auth.bp, account.bp, admin.bp, audit_views.bp, cases.bp, files.bp,
-                      stats_views.bp):
+    for blueprint in (auth.bp, security_keys.bp, account.bp, admin.bp, audit_views.bp,
+                      cases.bp, files.bp, stats_views.bp):
         app.register_blueprint(blueprint)
     ratelimit.install(app, settings)  # last: limits the endpoints registered above
     require_endpoints(app, "open endpoints", access.OPEN_ENDPOINTS)

@@ -23,7 +23,9 @@ from intake.review.access import (
     current_staff,
     store_cookie_half,
 )
+from intake.models import Staff
 from intake.services import login as login_service
+from intake.services import security_keys, site
 from intake.services.audit import record
 from intake.services.sessions import end_session
 from intake.services.staff import ISSUER, totp_secret
@@ -47,7 +49,7 @@ class CodeForm(FlaskForm):
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-app paths; never an open redirect."""
     if (target and target.startswith("/") and not target.startswith("//")
             and "\\" not in target and not any(ord(ch) < 32 for ch in target)):
@@ -79,22 +81,37 @@ def login_post() -> tuple[str, int] | WerkzeugResponse:
             "Sign-in failed. Check your username and passphrase, or wait if you "
             "tried several times.")), 401
     store_cookie_half(result.half)
-    cookie["next"] = _safe_next(request.args.get("next"))
-    target = "review.second_factor" if result.staff.totp_enrolled else "review.enrol"
-    return redirect(url_for(target))
+    cookie["next"] = safe_next(request.args.get("next"))
+    return redirect(url_for(_second_step(result.staff)))
+
+
+def _second_step(staff: Staff) -> str:
+    """Enrolment first; then a security key when one is registered, else the code."""
+    if not staff.totp_enrolled:
+        return "review.enrol"
+    settings = site.effective(db_session(), settings_of(current_app))
+    if security_keys.enabled(settings) and security_keys.has_keys(db_session(), staff):
+        return "keys.sign_in"
+    return "review.second_factor"
 
 
 @bp.route("/login/2fa", methods=["GET", "POST"])
 @before_second_factor
 def second_factor() -> tuple[str, int] | WerkzeugResponse:
     """The TOTP step; a code already used is refused."""
-    if not current_staff().totp_enrolled:
+    staff = current_staff()
+    if not staff.totp_enrolled:
         return redirect(url_for("review.enrol"))
+    db = db_session()
+    settings = site.effective(db, settings_of(current_app))
+    if not login_service.totp_allowed(db, settings, staff):
+        return redirect(url_for("keys.sign_in"))
+    has_key = security_keys.enabled(settings) and security_keys.has_keys(db, staff)
     form = CodeForm()
     if request.method == "GET" or not form.validate():
-        return render_template("review/second_factor.html", form=form, problem=None), \
-            200 if request.method == "GET" else 400
-    return _finish(form, "review/second_factor.html")
+        return render_template("review/second_factor.html", form=form, problem=None,
+                               has_key=has_key), 200 if request.method == "GET" else 400
+    return _finish(form, "review/second_factor.html", has_key=has_key)
 
 
 @bp.route("/enrol", methods=["GET", "POST"])
@@ -125,7 +142,7 @@ def _finish(form: CodeForm, template: str, **extra: object) -> tuple[str, int] |
             "That code was not accepted. Wait for a new code and try again."), **extra), 401
     record(db, staff, "login")
     db.commit()
-    target = _safe_next(cookie.pop("next", None))
+    target = safe_next(cookie.pop("next", None))
     store_cookie_half(fresh)
     return redirect(target)
 
