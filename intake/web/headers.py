@@ -16,7 +16,7 @@ PERMISSIONS = (
     "clipboard-read=(), clipboard-write=(), display-capture=(), encrypted-media=(), "
     "fullscreen=(), geolocation=(), gyroscope=(), hid=(), idle-detection=(), "
     "magnetometer=(), microphone=(), midi=(), payment=(), picture-in-picture=(), "
-    "publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), "
+    "publickey-credentials-create=(), publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), "
     "web-share=(), xr-spatial-tracking=(), browsing-topics=()"
 )
 # The public app serves one script of its own (the quick-exit history replacement).
@@ -24,7 +24,7 @@ SCRIPT_CSP = CSP.replace("default-src 'none';", "default-src 'none'; script-src 
 # A review page that asks for a security key: our own script and the two WebAuthn calls,
 # same origin only; every other page keeps the script-free policy above.
 WEBAUTHN_PERMISSIONS = PERMISSIONS.replace(
-    "publickey-credentials-get=()",
+    "publickey-credentials-create=(), publickey-credentials-get=()",
     "publickey-credentials-create=(self), publickey-credentials-get=(self)")
 PAGE_SCRIPT_FLAG = "intake_webauthn_page"
 HSTS = "max-age=63072000; includeSubDomains"
