@@ -41,6 +41,7 @@ REVIEW_SIGNED_IN_PAGES: dict[str, str] = {
     "inbox": "/",
     "case": "/cases/{case}",
     "account": "/account",
+    "account-keys": "/account/keys",
     "admin-staff": "/admin/staff",
     "admin-grant": "/admin/staff/{staff}/access",
     "admin-recovery": "/admin/recovery",
