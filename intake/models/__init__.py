@@ -17,7 +17,8 @@ from intake.models.stats_count import StatsCount
 __all__ = [
     "AuditEvent", "Base", "COUNTED_STATUSES", "Case", "CaseLabel", "ITEM_KINDS", "Item",
     "KeyWrap", "LoginFailure", "PRIORITIES", "PendingNotification", "PrivacyLedgerEntry",
-    "READER_ROLES", "REPORTER_KINDS", "ROLES", "RecoveryKey", "STATUSES", "SecurityKey", "SiteValue", "Staff",
+    "READER_ROLES", "REPORTER_KINDS", "ROLES", "RecoveryKey", "STATUSES", "SecurityKey",
+    "SiteValue", "Staff",
     "StaffSession", "StatsCount", "StatsRelease", "TRANSITIONS", "VOCABULARIES", "hour_floor",
     "new_id", "utcnow",
 ]

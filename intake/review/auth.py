@@ -16,6 +16,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from intake.models import Staff
 from intake.review.access import (
     before_second_factor,
     cookie_half,
@@ -23,7 +24,6 @@ from intake.review.access import (
     current_staff,
     store_cookie_half,
 )
-from intake.models import Staff
 from intake.services import login as login_service
 from intake.services import security_keys, site
 from intake.services.audit import record

@@ -70,7 +70,7 @@ def keys_required(settings: Settings, staff: Staff) -> bool:
 
 
 def fresh(row: StaffSession) -> bool:
-    """Signed in with passphrase and second factor within FRESH_SIGN_IN (re-issue keeps the time)."""
+    """Both factors within FRESH_SIGN_IN (the re-issue after the second factor keeps the time)."""
     return bool(row.totp_verified) and utcnow() - row.created_at <= FRESH_SIGN_IN
 
 

@@ -16,7 +16,8 @@ PERMISSIONS = (
     "clipboard-read=(), clipboard-write=(), display-capture=(), encrypted-media=(), "
     "fullscreen=(), geolocation=(), gyroscope=(), hid=(), idle-detection=(), "
     "magnetometer=(), microphone=(), midi=(), payment=(), picture-in-picture=(), "
-    "publickey-credentials-create=(), publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), "
+    "publickey-credentials-create=(), publickey-credentials-get=(), screen-wake-lock=(), "
+    "serial=(), usb=(), "
     "web-share=(), xr-spatial-tracking=(), browsing-topics=()"
 )
 # The public app serves one script of its own (the quick-exit history replacement).
