@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 from typing import Any
 
 from hypothesis import HealthCheck, given
@@ -23,6 +24,10 @@ REGIONS = ["bishkek", "naryn", "talas"]
 QUARTERS = ["2026-Q1", "2026-Q2"]
 PERPS = ["police", "unknown", "security_service"]
 TARGETS = ["lawyer", "journalist"]
+
+# `make mutation` runs each surviving mutant through these properties, so it asks for fewer
+# examples (INTAKE_PROPERTY_SCALE=0.25); `make test` always runs them at full strength.
+SCALE = float(os.environ.get("INTAKE_PROPERTY_SCALE", "1"))
 
 counts = st.integers(min_value=0, max_value=14)
 cubes = st.dictionaries(
@@ -48,7 +53,7 @@ def assert_safe(tables: list[dict[str, Any]], k: int) -> None:
     assert checker.recoverable(tables) == {}
 
 
-@hsettings(max_examples=400, deadline=None)
+@hsettings(max_examples=max(20, int(400 * SCALE)), deadline=None)
 @given(cube=cubes, perps=st.dictionaries(st.sampled_from(PERPS), counts),
        targets=st.dictionaries(st.sampled_from(TARGETS), counts),
        k=st.integers(min_value=2, max_value=10))
@@ -86,7 +91,7 @@ labels = st.fixed_dictionaries({
     "target": st.sampled_from(TARGETS)})
 
 
-@hsettings(max_examples=12, deadline=None,
+@hsettings(max_examples=max(3, int(12 * SCALE)), deadline=None,
            suppress_health_check=[HealthCheck.function_scoped_fixture,
                                   HealthCheck.too_slow])
 @given(cases=st.lists(st.tuples(labels, st.integers(min_value=1, max_value=7)), max_size=8))
