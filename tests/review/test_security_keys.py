@@ -297,3 +297,31 @@ def test_script_is_allowed_only_on_the_key_pages(
         response = review_app.test_client().get(path) if path == "/login" else client.get(path)
         assert "script-src" not in response.headers["Content-Security-Policy"], path
         assert "publickey-credentials-get=()" in response.headers["Permissions-Policy"]
+
+
+def test_the_login_service_itself_refuses_totp_for_an_admin_who_must_use_a_key(
+        review_app: Any, settings: Settings, make_staff: Any, session: Any) -> None:
+    """Not only the view: complete_sign_in refuses a right code before checking it."""
+    import pyotp
+
+    from intake.services import login as login_service
+    from intake.services.credentials import unlock_private_key
+    from intake.services.sessions import start_session
+
+    admin, _k = _registered(review_app, settings, make_staff, session, role="admin")
+    site.set_value(session, "admins_need_security_key", "1")
+    session.commit()
+    staff = session.get(Staff, admin.id)
+    effective = site.effective(session, settings)
+    half = start_session(session, staff, unlock_private_key(settings, staff, admin.passphrase))
+    session.commit()
+    row = session.scalars(select(StaffSession).where(
+        StaffSession.staff_id == admin.id, StaffSession.totp_verified.is_(False))).one()
+    import time
+
+    later = time.time() + 30  # the next step: the sign-in above used this one
+    code = pyotp.TOTP(admin.totp_secret).at(later)
+    assert login_service.complete_sign_in(session, effective, staff, row, half, code,
+                                          now=later) is None
+    session.expire_all()
+    assert not session.get(StaffSession, row.id_hash).totp_verified
