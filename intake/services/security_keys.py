@@ -65,8 +65,12 @@ def has_keys(session: Session, staff: Staff) -> bool:
 
 
 def keys_required(settings: Settings, staff: Staff) -> bool:
-    """The admin setting: admins must use a key (TOTP stays for everyone else)."""
-    return staff.role == "admin" and bool(settings.admins_need_security_key)
+    """The admin setting: admins must use a key (TOTP stays for everyone else).
+
+    With keys switched off (no RP id) nobody can use one, so nobody is required to.
+    """
+    return staff.role == "admin" and bool(settings.admins_need_security_key) \
+        and enabled(settings)
 
 
 def fresh(row: StaffSession) -> bool:

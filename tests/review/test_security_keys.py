@@ -325,3 +325,21 @@ def test_the_login_service_itself_refuses_totp_for_an_admin_who_must_use_a_key(
                                           now=later) is None
     session.expire_all()
     assert not session.get(StaffSession, row.id_hash).totp_verified
+
+
+def test_with_keys_switched_off_the_requirement_locks_no_admin_out(
+        settings: Settings, database: Any, make_staff: Any, session: Any) -> None:
+    """An operator empties webauthn_rp_id (e.g. a new onion name): TOTP works again."""
+    from intake.review import create_app
+
+    app = create_app(settings, database)
+    app.config["TESTING"] = True
+    admin, _k = _registered(app, settings, make_staff, session, role="admin")
+    site.set_value(session, "admins_need_security_key", "1")
+    session.commit()
+    off = create_app(settings.replace(webauthn_rp_id=""), database)
+    off.config["TESTING"] = True
+    client = off.test_client()
+    assert _passphrase(client, admin).headers["Location"] == "/login/2fa"
+    assert client.get("/login/2fa").status_code == 200
+    assert client.get("/login/key").headers["Location"] == "/login/2fa"
