@@ -45,8 +45,10 @@ GROUPS = (
         "tests/review/test_session_fixation.py", "tests/review/test_auth_login.py",
         "tests/review/test_case.py", "tests/review/test_session_cookie.py",
     )),
-    Group("suppression", ("intake/stats/suppression.py", "intake/stats/publish.py"), (
+    Group("suppression", ("intake/stats/suppression.py", "intake/stats/protection.py",
+                           "intake/stats/audit.py"), (
         "tests/stats/test_suppression_property.py", "tests/stats/test_suppression_choices.py",
+        "tests/stats/test_attacker_property.py",
     )),
     Group("throttle", ("intake/public/throttle.py",), (
         "tests/public/test_receipt.py", "tests/hardening/test_ratelimit.py",

@@ -12,7 +12,8 @@ accesslog = None
 disable_redirect_access_to_syslog = True
 errorlog = "-"
 loglevel = "warning"
-# Behind a local reverse proxy only; never trust forwarded headers from elsewhere.
+# Only for X-Forwarded-Proto (the URL scheme). Which client a request counts as is the
+# app's `trusted_proxy` setting (intake.web.ratelimit), not gunicorn's.
 forwarded_allow_ips = "127.0.0.1,::1"
 proxy_allow_ips = "127.0.0.1,::1"
 # Request line and header limits: malformed floods are cut early.
@@ -25,6 +26,19 @@ worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108
 # No runtime control socket: two masters (public, review) would fight over one path,
 # and nothing needs to steer the server at run time.
 control_socket_disable = True
+
+
+def on_starting(server):  # type: ignore[no-untyped-def]
+    """Refuse to start production with per-worker rate-limit counters and several workers."""
+    from intake.settings import SettingsError, load_settings
+    from intake.web.ratelimit import require_shared_counters
+
+    try:
+        require_shared_counters(load_settings(), server.cfg.workers)
+    except SettingsError as exc:
+        server.log.error("%s", exc)
+        raise SystemExit(3) from exc
+
 
 # Gunicorn itself names the peer in some warnings ("Invalid request from ip=…"). The
 # logger below blanks anything shaped like an IP address before a line is written, and

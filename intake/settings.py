@@ -58,8 +58,9 @@ class Settings:
     receipt_kdf_parallelism: int
     session_idle_minutes: int
     session_absolute_hours: int
-    lockout_failures: int
-    lockout_window_minutes: int
+    login_free_failures: int
+    login_delay_seconds: int
+    login_max_delay_hours: int
     webauthn_rp_id: str
     webauthn_origin: str
     admins_need_security_key: bool
@@ -74,6 +75,8 @@ class Settings:
     rate_limit_submit: str
     rate_limit_receipt: str
     rate_limit_login: str
+    rate_limit_receipt_site: str
+    trusted_proxy: tuple[str, ...]
     regions: tuple[str, ...]
     smtp_host: str
     smtp_port: int
@@ -163,6 +166,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     values.update(overrides)
     values["data_dir"] = Path(values["data_dir"]).resolve()
     values["regions"] = tuple(values["regions"])
+    values["trusted_proxy"] = tuple(str(entry) for entry in values["trusted_proxy"])
     values["backup_recipients"] = tuple(str(p) for p in values["backup_recipients"])
     if values["env"] not in ("development", "production"):
         raise SettingsError("env must be 'development' or 'production'")

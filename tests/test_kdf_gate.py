@@ -91,7 +91,8 @@ def test_login_goes_through_the_gate(make_staff: Any, session: Any, settings: An
         return real(lock_dir, slots)
 
     monkeypatch.setattr(login_service, "kdf_slot", spy)
-    result = login_service.check_passphrase(session, settings, handle.username, passphrase)
+    result = login_service.check_passphrase(session, settings, handle.username, passphrase,
+                                            client="test-client")
     assert result.ok is ok
     assert used == [settings.data_dir]
     assert (result.half is not None) is ok
@@ -103,5 +104,6 @@ def test_unknown_user_also_takes_a_turn(session: Any, settings: Any,
     real = login_service.kdf_slot
     monkeypatch.setattr(login_service, "kdf_slot",
                         lambda d, s=None: (used.append(d), real(d, s))[1])
-    assert not login_service.check_passphrase(session, settings, "nobody", "x" * 20).ok
+    assert not login_service.check_passphrase(session, settings, "nobody", "x" * 20,
+                                              client="test-client").ok
     assert used == [settings.data_dir]

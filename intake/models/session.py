@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, ForeignKey, LargeBinary, String
+from sqlalchemy import Boolean, ForeignKey, Index, LargeBinary, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.models.base import Base, UTCDateTime, utcnow
@@ -24,10 +24,16 @@ class StaffSession(Base):
 
 
 class LoginFailure(Base):
-    """One failed login for an existing account; counted over a window for lockout."""
+    """One failed sign-in of one client on an existing account; slows that client only.
+
+    `client` is the rotating keyed identifier of intake.web.ratelimit (never an address);
+    rows older than the longest delay are deleted as new failures arrive.
+    """
 
     __tablename__ = "login_failures"
+    __table_args__ = (Index("ix_login_failures_staff_client", "staff_id", "client"),)
 
     id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
     staff_id: Mapped[str] = mapped_column(ForeignKey("staff.id", ondelete="CASCADE"), index=True)
+    client: Mapped[str] = mapped_column(String(32))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)

@@ -34,8 +34,6 @@ class Staff(Base):
     totp_secret: Mapped[bytes | None] = mapped_column(LargeBinary)
     totp_enrolled: Mapped[bool] = mapped_column(Boolean, default=False)
     totp_last_step: Mapped[int] = mapped_column(Integer, default=0)
-    lock_count: Mapped[int] = mapped_column(Integer, default=0)
-    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime())
     setup_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     setup_expires: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email: Mapped[str | None] = mapped_column(String(255))

@@ -10,7 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from intake.public import views
 from intake.public.receipt_forms import FollowupForm, ReceiptForm
-from intake.public.throttle import allow_receipt_attempt
+from intake.public.throttle import count_wrong_code, receipt_allowed
 from intake.public.uploads import request_uploads
 from intake.services.attachments import FileBatch, PreparedFile
 from intake.services.followups import (
@@ -35,7 +35,8 @@ STATUS_WORDS = {
 
 
 def _wrong_code(form: ReceiptForm) -> tuple[str, int]:
-    """One message for every wrong code, malformed or not."""
+    """One message for every wrong code, malformed or not; each one spends a guess."""
+    count_wrong_code()
     return render_template("public/receipt.html", form=form, problem=_(
         "We could not open a report with this code. Please check the code and try again.")), 400
 
@@ -65,7 +66,7 @@ def receipt() -> tuple[str, int]:
 def receipt_post() -> tuple[str, int]:
     """Show status and replies for a right code; one generic answer for any other."""
     form = ReceiptForm()
-    if not allow_receipt_attempt():
+    if not receipt_allowed():
         return _throttled(form)
     if not form.validate():
         return render_template("public/receipt.html", form=form,
@@ -81,7 +82,7 @@ def receipt_shown() -> tuple[str, int]:
     """The receipt page again, in the language chosen on it: the code travels in the POST
     body and is written only into this answer, never a link, cookie or log."""
     form = ReceiptForm()
-    if not allow_receipt_attempt():
+    if not receipt_allowed():
         return _throttled(form)
     if not form.validate():
         return render_template("public/receipt.html", form=form,
@@ -128,7 +129,7 @@ def _form_again(form: FollowupForm, problem: str) -> tuple[str, int]:
 def followup() -> tuple[str, int]:
     """Add information and files to the case the code opens; keep the text on any refusal."""
     form = FollowupForm()
-    if not allow_receipt_attempt():
+    if not receipt_allowed():
         return _followup_throttled(form)
     if not form.validate():
         return _form_again(form, _("Please correct the marked fields."))
@@ -160,7 +161,7 @@ def csrf_failed(error: CSRFError) -> tuple[str, int]:
     if request.endpoint != "receipt.followup":
         return views.csrf_failed(error)
     form = FollowupForm()
-    if not allow_receipt_attempt():  # the same guess budget as a sent follow-up
+    if not receipt_allowed():  # the same guess budget as a sent follow-up
         return _followup_throttled(form)
     form.validate()  # also mark other problems (e.g. too long) in the same answer
     return _form_again(form, _(

@@ -1,4 +1,10 @@
-"""Receipt guessing throttle: keyed counters (memory or Redis), never a stored address."""
+"""Receipt-code guessing throttle: only wrong codes count, per client, under a site ceiling.
+
+A right code costs nothing, so a reporter who checks their case often is never refused; a
+client's wrong codes spend only that client's budget (keyed like every other limit, by
+`intake.web.ratelimit.client_key`); a high site-wide ceiling on wrong codes is the last
+line against guessing spread over many clients.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +12,13 @@ from functools import cache
 
 from flask import current_app
 from limits import RateLimitItem, parse
-from limits.storage import storage_from_string
-from limits.strategies import MovingWindowRateLimiter
 
 from intake.web.app import settings_of
-from intake.web.ratelimit_key import client_key
+from intake.web.ratelimit import client_key, counters
 
-
-@cache
-def _limiter(storage_url: str) -> MovingWindowRateLimiter:
-    """One limiter per storage URL for the life of the process."""
-    return MovingWindowRateLimiter(storage_from_string(storage_url))
+CLIENT_SCOPE = "receipt"
+SITE_SCOPE = "receipt-site"
+SITE_KEY = "all-clients"
 
 
 @cache
@@ -24,8 +26,22 @@ def _limit(spec: str) -> RateLimitItem:
     return parse(spec)
 
 
-def allow_receipt_attempt() -> bool:
-    """Count one receipt attempt for this client; False once the limit is reached."""
+def _limits() -> tuple[RateLimitItem, RateLimitItem]:
     cfg = settings_of(current_app)
-    limiter = _limiter(cfg.rate_limit_storage)
-    return limiter.hit(_limit(cfg.rate_limit_receipt), "receipt", client_key())
+    return _limit(cfg.rate_limit_receipt), _limit(cfg.rate_limit_receipt_site)
+
+
+def receipt_allowed() -> bool:
+    """False once this client, or the whole site, has spent its wrong-code budget."""
+    mine, site = _limits()
+    store = counters(current_app)
+    return (store.allowed(mine, CLIENT_SCOPE, client_key())
+            and store.allowed(site, SITE_SCOPE, SITE_KEY))
+
+
+def count_wrong_code() -> None:
+    """Spend one guess of this client's budget and one of the site's."""
+    mine, site = _limits()
+    store = counters(current_app)
+    store.spend(mine, CLIENT_SCOPE, client_key())
+    store.spend(site, SITE_SCOPE, SITE_KEY)

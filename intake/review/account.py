@@ -16,6 +16,7 @@ from intake.services import account as account_service
 from intake.services.credentials import MIN_PASSPHRASE, WrongPassphrase
 from intake.services.errors import StaffError
 from intake.web.app import db_session, settings_of
+from intake.web.ratelimit import client_key
 
 bp = Blueprint("account", __name__)
 
@@ -74,7 +75,8 @@ def account_passphrase() -> tuple[str, int] | Response:
     try:
         account_service.change_passphrase(
             db_session(), settings_of(current_app), current_staff(), form.old.data or "",
-            form.new.data or "", keep_session_id=half.session_id if half else "")
+            form.new.data or "", keep_session_id=half.session_id if half else "",
+            client=client_key())
     except WrongPassphrase:
         return _page(pw=form, problem=_("The current passphrase is not right."), status=400)
     except StaffError:

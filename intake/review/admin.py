@@ -67,8 +67,10 @@ def _batch() -> int:
 
 def _staff_page(form: InviteForm | None = None, problem: str | None = None,
                 status: int = 200) -> tuple[str, int]:
+    db = db_session()
     return render_template("review/admin_staff.html", form=form or InviteForm(),
-                           staff=admin_service.list_staff(db_session()), problem=problem,
+                           staff=admin_service.list_staff(db), problem=problem,
+                           failures=admin_service.failed_sign_ins(db, settings_of(current_app)),
                            roles=ROLE_LABELS, me=current_staff()), status
 
 
@@ -106,6 +108,17 @@ def deactivate(staff_id: str) -> tuple[str, int] | Response:
         return _staff_page(problem=_(
             "This account cannot be deactivated (it may be the last active admin)."),
             status=409)
+    return redirect(url_for("admin.staff"))
+
+
+@bp.post("/admin/staff/<staff_id>/clear-failures")
+@roles("admin")
+def clear_failures(staff_id: str) -> Response:
+    """Let every client of this account sign in again at once (audited)."""
+    try:
+        admin_service.clear_failed_sign_ins(db_session(), current_staff(), staff_id)
+    except StaffError:
+        abort(404)
     return redirect(url_for("admin.staff"))
 
 

@@ -30,6 +30,7 @@ from intake.services.audit import record
 from intake.services.sessions import end_session
 from intake.services.staff import ISSUER, totp_secret
 from intake.web.app import db_session, settings_of
+from intake.web.ratelimit import client_key
 
 bp = Blueprint("review", __name__)
 
@@ -71,8 +72,8 @@ def login_post() -> tuple[str, int] | WerkzeugResponse:
     if not form.validate():
         return render_template("review/login.html", form=form, problem=None), 400
     result = login_service.check_passphrase(
-        db, settings_of(current_app), form.username.data or "", form.passphrase.data or ""
-    )
+        db, settings_of(current_app), form.username.data or "", form.passphrase.data or "",
+        client_key())
     if not result.ok or result.half is None or result.staff is None:
         record(db, None, "login.failed", anonymous="(sign-in form)")
         db.commit()
@@ -134,7 +135,7 @@ def _finish(form: CodeForm, template: str, **extra: object) -> tuple[str, int] |
     staff, row, half = current_staff(), current_session(), cookie_half()
     db = db_session()
     fresh = None if half is None else login_service.complete_sign_in(
-        db, settings_of(current_app), staff, row, half, form.code.data or "")
+        db, settings_of(current_app), staff, row, half, form.code.data or "", client_key())
     if fresh is None:
         record(db, staff, "login.failed_2fa")
         db.commit()

@@ -32,6 +32,7 @@ from intake.services.audit import record
 from intake.services.kdf_gate import kdf_slot
 from intake.web.app import db_session, settings_of
 from intake.web.headers import allow_webauthn_page
+from intake.web.ratelimit import client_key
 
 bp = Blueprint("keys", __name__)
 STATE = "webauthn_state"
@@ -99,7 +100,7 @@ def sign_in() -> tuple[str, int] | Response:
     fresh = None
     if form.validate() and isinstance(state, dict) and answer is not None and half is not None:
         fresh = login_service.complete_with_key(db, settings, staff, current_session(), half,
-                                                state, answer)
+                                                state, answer, client_key())
     if fresh is None:
         record(db, staff, "login.failed_2fa", detail={"method": "security_key"})
         db.commit()
@@ -167,7 +168,7 @@ def add() -> tuple[str, int] | Response:
 @bp.post("/account/keys/<key_id>/remove")
 @roles(*ROLES)
 def remove(key_id: str) -> tuple[str, int] | Response:
-    """Remove a key after the passphrase again; a wrong one counts toward the lockout."""
+    """Remove a key after the passphrase again; a wrong one counts toward the sign-in throttle."""
     form = RemoveKeyForm()
     if not form.validate():
         return _manage_page(remove=form, status=400)
@@ -175,9 +176,10 @@ def remove(key_id: str) -> tuple[str, int] | Response:
     with kdf_slot(settings.data_dir):
         good = bool(staff.password_hash) and verify_passphrase(
             staff.password_hash or "", form.passphrase.data or "")
-    if login_service.is_locked(staff) or not good:
-        if not login_service.is_locked(staff):
-            login_service.record_failure(db, settings, staff)
+    throttled = login_service.is_throttled(db, settings, staff, client_key())
+    if throttled or not good:
+        if not throttled:
+            login_service.record_failure(db, settings, staff, client_key())
         record(db, staff, "security_key.remove_refused", target=staff.username)
         db.commit()
         return _manage_page(remove=RemoveKeyForm(), problem=_(

@@ -11,7 +11,7 @@ from intake.models import Staff
 from intake.services.audit import record
 from intake.services.credentials import WrongPassphrase, replace_passphrase
 from intake.services.errors import StaffError
-from intake.services.login import record_failure
+from intake.services.login import is_throttled, record_failure
 from intake.services.sessions import end_all_sessions
 from intake.settings import Settings
 
@@ -24,16 +24,19 @@ def time_zones() -> tuple[str, ...]:
 
 
 def change_passphrase(session: Session, settings: Settings, staff: Staff, old: str, new: str,
-                      keep_session_id: str) -> int:
+                      keep_session_id: str, client: str) -> int:
     """Re-wrap the private key under the new passphrase (data untouched); end other sessions.
 
     Returns how many other sessions were ended. A wrong current passphrase counts as a
-    failed sign-in, so a borrowed session cannot be used to guess it.
+    failed sign-in of this client, and a slowed client is refused before any check, so a
+    borrowed session cannot be used to guess it.
     """
+    if is_throttled(session, settings, staff, client):
+        raise WrongPassphrase("too many failures from this client")
     try:
         replace_passphrase(settings, staff, old, new)
     except WrongPassphrase:
-        record_failure(session, settings, staff)
+        record_failure(session, settings, staff, client)
         session.commit()
         raise
     ended = end_all_sessions(session, staff.id, keep_session_id=keep_session_id)

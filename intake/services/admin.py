@@ -11,6 +11,7 @@ from intake.models import KeyWrap, LoginFailure, Staff, StaffSession, utcnow
 from intake.services import site
 from intake.services.audit import record
 from intake.services.errors import StaffError
+from intake.services.login import counting_since
 from intake.settings import Settings
 
 # name -> (minimum, maximum); retention 0 means "keep forever".
@@ -69,6 +70,28 @@ def deactivate_staff(session: Session, actor: Staff | None, staff_id: str) -> Of
            detail={"wraps_deleted": result.wraps, "sessions_ended": result.sessions})
     session.commit()
     return result
+
+
+def failed_sign_ins(session: Session, settings: Settings) -> dict[str, int]:
+    """Failed sign-ins that still slow someone down, per staff id (all clients together)."""
+    rows = session.execute(
+        select(LoginFailure.staff_id, func.count())
+        .where(LoginFailure.at >= counting_since(settings, utcnow()))
+        .group_by(LoginFailure.staff_id))
+    return {staff_id: int(count) for staff_id, count in rows}
+
+
+def clear_failed_sign_ins(session: Session, actor: Staff, staff_id: str) -> int:
+    """Forget every failed sign-in on this account, from every client; audited."""
+    staff = session.get(Staff, staff_id)
+    if staff is None:
+        raise StaffError("no such staff member")
+    cleared = session.execute(delete(LoginFailure).where(LoginFailure.staff_id == staff.id))
+    count = int(getattr(cleared, "rowcount", 0) or 0)
+    record(session, actor, "staff.clear_failed_sign_ins", target=staff.username,
+           detail={"failures_cleared": count})
+    session.commit()
+    return count
 
 
 def current_values(session: Session, settings: Settings) -> dict[str, int]:

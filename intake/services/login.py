@@ -1,11 +1,19 @@
-"""Staff login: passphrase, then TOTP; lockout with a growing delay; no username oracle."""
+"""Staff login: passphrase, then TOTP; no username oracle; failures slow one client down.
+
+Failures are throttled per (account, client), never per account alone: a hard account lock
+would let anyone who knows a username keep that person out. After `login_free_failures`
+failures from one client, that client waits `login_delay_seconds`, doubling with each further
+failure up to `login_max_delay_hours`; other clients of the same account are not affected.
+The client is the keyed, rotating identifier of `intake.web.ratelimit.client_key` (never an
+address), passed in by the view.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pyotp
@@ -22,8 +30,6 @@ from intake.services.sessions import CookieHalf, mark_second_factor, reissue, st
 from intake.services.staff import totp_secret
 from intake.settings import Settings
 
-BASE_LOCK = timedelta(minutes=5)
-MAX_LOCK = timedelta(hours=24)
 _DUMMY: dict[tuple[int, int, int], str] = {}
 
 
@@ -48,38 +54,55 @@ def _dummy_hash(settings: Settings) -> str:
     return _DUMMY[key]
 
 
-def is_locked(staff: Staff) -> bool:
-    """Locked accounts refuse even the right passphrase until the delay has passed."""
-    return staff.locked_until is not None and staff.locked_until > utcnow()
+def counting_since(settings: Settings, now: datetime) -> datetime:
+    """Failures older than the longest delay no longer count."""
+    return now - timedelta(hours=settings.login_max_delay_hours)
 
 
-def record_failure(session: Session, settings: Settings, staff: Staff) -> None:
-    """Count a failure; the Nth within the window locks, each lock twice as long as the last."""
+def retry_at(session: Session, settings: Settings, staff: Staff, client: str,
+             now: datetime | None = None) -> datetime | None:
+    """When this client may next try this account; None if it may try now."""
+    now = now or utcnow()
+    count, last = session.execute(
+        select(func.count(), func.max(LoginFailure.at)).where(
+            LoginFailure.staff_id == staff.id, LoginFailure.client == client,
+            LoginFailure.at >= counting_since(settings, now))).one()
+    extra = int(count or 0) - settings.login_free_failures
+    if extra < 0 or last is None:
+        return None
+    delay = min(timedelta(seconds=settings.login_delay_seconds) * 2 ** min(extra, 32),
+                timedelta(hours=settings.login_max_delay_hours))
+    ready: datetime = last + delay
+    return ready if ready > now else None
+
+
+def is_throttled(session: Session, settings: Settings, staff: Staff, client: str) -> bool:
+    """A throttled client is refused even the right passphrase or code until its delay ends."""
+    return retry_at(session, settings, staff, client) is not None
+
+
+def record_failure(session: Session, settings: Settings, staff: Staff, client: str) -> None:
+    """Count one failure of this client on this account; drop this account's stale ones."""
     now = utcnow()
-    session.add(LoginFailure(staff_id=staff.id, at=now))
+    session.execute(delete(LoginFailure).where(
+        LoginFailure.staff_id == staff.id, LoginFailure.at < counting_since(settings, now)))
+    session.add(LoginFailure(staff_id=staff.id, client=client, at=now))
     session.flush()
-    window = now - timedelta(minutes=settings.lockout_window_minutes)
-    recent = session.scalar(
-        select(func.count()).select_from(LoginFailure)
-        .where(LoginFailure.staff_id == staff.id, LoginFailure.at >= window)
-    ) or 0
-    if recent >= settings.lockout_failures:
-        staff.lock_count += 1
-        staff.locked_until = now + min(BASE_LOCK * 2 ** (staff.lock_count - 1), MAX_LOCK)
-        session.execute(delete(LoginFailure).where(LoginFailure.staff_id == staff.id))
 
 
 def check_passphrase(
-    session: Session, settings: Settings, username: str, passphrase: str
+    session: Session, settings: Settings, username: str, passphrase: str, client: str
 ) -> LoginResult:
-    """First factor. Unknown, inactive, locked and wrong all fail alike and cost alike."""
+    """First factor. Unknown, inactive, throttled and wrong all fail alike and cost alike."""
     staff = session.scalar(select(Staff).where(Staff.username == username.strip()))
     usable = staff is not None and staff.active and staff.password_hash is not None
     with kdf_slot(settings.data_dir):  # logins take turns; reporters keep their cores
         encoded = staff.password_hash if usable and staff and staff.password_hash \
             else _dummy_hash(settings)
         good = verify_passphrase(encoded, passphrase)
-        unlock = staff is not None and usable and good and not is_locked(staff)
+        throttled = usable and staff is not None and is_throttled(session, settings, staff,
+                                                                  client)
+        unlock = staff is not None and usable and good and not throttled
         private, upgraded = None, None
         if unlock and staff is not None:
             try:
@@ -91,9 +114,9 @@ def check_passphrase(
             upgraded = upgrade_credentials(settings, staff, passphrase, private)
     if staff is None or not usable:
         return LoginResult()
-    if not good or is_locked(staff):
-        if not is_locked(staff):
-            record_failure(session, settings, staff)
+    if not good or throttled:
+        if not throttled:
+            record_failure(session, settings, staff, client)
         session.commit()
         return LoginResult()
     if upgraded is not None:
@@ -108,9 +131,9 @@ def check_passphrase(
 
 
 def _accept_totp(session: Session, settings: Settings, staff: Staff, code: str,
-                 now: float | None) -> bool:
+                 now: float | None, client: str) -> bool:
     """±1 step, and a step already used is refused (replay); a failure is counted."""
-    if is_locked(staff):
+    if is_throttled(session, settings, staff, client):
         return False
     code = "".join(ch for ch in code if ch.isdigit())
     totp = pyotp.TOTP(totp_secret(settings, staff))
@@ -122,18 +145,19 @@ def _accept_totp(session: Session, settings: Settings, staff: Staff, code: str,
                 break
             staff.totp_last_step = step
             staff.totp_enrolled = True
-            staff.lock_count = 0
-            session.execute(delete(LoginFailure).where(LoginFailure.staff_id == staff.id))
+            # Only this client's failures: someone else's slowed client stays slowed.
+            session.execute(delete(LoginFailure).where(
+                LoginFailure.staff_id == staff.id, LoginFailure.client == client))
             return True
-    record_failure(session, settings, staff)
+    record_failure(session, settings, staff, client)
     session.commit()
     return False
 
 
 def check_totp(session: Session, settings: Settings, staff: Staff, row: StaffSession,
-               code: str, now: float | None = None) -> bool:
+               code: str, client: str, now: float | None = None) -> bool:
     """Second factor for this session row (it keeps its id; see complete_sign_in)."""
-    if not _accept_totp(session, settings, staff, code, now):
+    if not _accept_totp(session, settings, staff, code, now, client):
         return False
     mark_second_factor(session, row)
     session.commit()
@@ -147,18 +171,19 @@ def totp_allowed(session: Session, settings: Settings, staff: Staff) -> bool:
 
 
 def _accept_key(session: Session, settings: Settings, staff: Staff,
-                state: Mapping[str, Any], response: Mapping[str, Any]) -> bool:
+                state: Mapping[str, Any], response: Mapping[str, Any], client: str) -> bool:
     """A security-key assertion; a refusal counts as a failure exactly like a wrong code."""
-    if is_locked(staff):
+    if is_throttled(session, settings, staff, client):
         return False
     try:
         security_keys.verify_sign_in(session, settings, staff, state, response)
     except security_keys.KeyRefused:
-        record_failure(session, settings, staff)
+        record_failure(session, settings, staff, client)
         session.commit()
         return False
-    staff.lock_count = 0
-    session.execute(delete(LoginFailure).where(LoginFailure.staff_id == staff.id))
+    # Only this client's failures, as after a right TOTP code.
+    session.execute(delete(LoginFailure).where(
+        LoginFailure.staff_id == staff.id, LoginFailure.client == client))
     return True
 
 
@@ -176,22 +201,24 @@ def _reissue_verified(session: Session, row: StaffSession,
 
 
 def complete_sign_in(session: Session, settings: Settings, staff: Staff, row: StaffSession,
-                     half: CookieHalf, code: str, now: float | None = None) -> CookieHalf | None:
+                     half: CookieHalf, code: str, client: str,
+                     now: float | None = None) -> CookieHalf | None:
     """Second factor, then a new session id and key (no session fixation); None if refused.
 
-    The pre-2FA id stops working in the same commit that verifies the code.
+    The pre-2FA id stops working in the same commit that verifies the code. An admin who
+    must use a security key and has one is refused before the code is looked at.
     """
     if not totp_allowed(session, settings, staff):
         return None
-    if not _accept_totp(session, settings, staff, code, now):
+    if not _accept_totp(session, settings, staff, code, now, client):
         return None
     return _reissue_verified(session, row, half)
 
 
 def complete_with_key(session: Session, settings: Settings, staff: Staff, row: StaffSession,
                       half: CookieHalf, state: Mapping[str, Any],
-                      response: Mapping[str, Any]) -> CookieHalf | None:
+                      response: Mapping[str, Any], client: str) -> CookieHalf | None:
     """Like complete_sign_in, with a security-key assertion instead of a code."""
-    if not _accept_key(session, settings, staff, state, response):
+    if not _accept_key(session, settings, staff, state, response, client):
         return None
     return _reissue_verified(session, row, half)

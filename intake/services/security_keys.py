@@ -132,7 +132,7 @@ def verify_sign_in(session: Session, settings: Settings, staff: Staff,
                    state: Mapping[str, Any], response: Mapping[str, Any]) -> SecurityKey:
     """Verify an assertion; a counter that does not grow means a cloned key and is refused.
 
-    The caller counts a refusal as a failed sign-in (lockout) and commits.
+    The caller counts a refusal as a failed sign-in (the throttle) and commits.
     """
     keys = keys_of(session, staff)
     try:

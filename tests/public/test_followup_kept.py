@@ -131,7 +131,7 @@ def test_expired_token_with_a_wrong_code_gets_the_generic_answer(public_client: 
     assert WRONG in body and EXPIRED not in body and TYPED not in body
 
 
-def test_expired_tokens_count_as_receipt_attempts(settings: Any, database: Any) -> None:
+def test_expired_tokens_count_only_with_a_wrong_code(settings: Any, database: Any) -> None:
     limited = settings.replace(rate_limit_receipt="2/hour",
                                rate_limit_secret="throttle-" + secrets.token_hex(24))
     app = create_app(limited, database)
@@ -139,8 +139,14 @@ def test_expired_tokens_count_as_receipt_attempts(settings: Any, database: Any) 
     client = app.test_client()
     code = report_code(client)
     client.get("/receipt")
+    # a right code with a stale token: the page comes back, no guess is spent
     statuses = [_send(client, {"code": code, "text": TYPED}).status_code for _ in range(3)]
-    assert statuses == [400, 400, 429]
+    assert statuses == [400, 400, 400]
+    assert all(EXPIRED in _send(client, {"code": code, "text": TYPED}).get_data(as_text=True)
+               for _ in range(2))
+    wrong = [_send(client, {"code": generate_code(), "text": TYPED}).status_code
+             for _ in range(3)]
+    assert wrong == [400, 400, 429]
 
 
 def test_throttled_followup_keeps_text(settings: Any, database: Any, session: Any) -> None:
@@ -150,7 +156,8 @@ def test_throttled_followup_keeps_text(settings: Any, database: Any, session: An
     app.config["TESTING"] = True
     client = app.test_client()
     code = report_code(client)
-    token = csrf_token(_case_page(client, code))  # spends the one attempt
+    token = csrf_token(_case_page(client, code))
+    assert open_receipt_page(client, generate_code()).status_code == 400  # the one guess
     refused = _send(client, {"code": code, "text": TYPED, "csrf_token": token})
     assert refused.status_code == 429
     assert "Too many attempts" in refused.get_data(as_text=True) and _kept(refused)

@@ -14,7 +14,6 @@ from intake.models import Case, Item, Staff
 from intake.public import create_app
 from intake.services.credentials import unlock_private_key
 from intake.services.reading import open_item
-from intake.web.ratelimit_key import keyed_address
 from tests.attachments.samples import gps_of, jpeg_with_gps, post_multipart
 from tests.public.helpers import add_reply, only_case, open_receipt_page, report_code
 from tests.support.factories import csrf_token
@@ -130,25 +129,46 @@ def test_followup_with_wrong_code_stores_nothing(public_client: Any, session: An
     assert session.scalar(select(Case.unread_followup)) is False
 
 
-def test_guessing_is_throttled(settings: Any, database: Any, reviewer: Any) -> None:
-    limited = settings.replace(rate_limit_receipt="3/hour",
-                               rate_limit_secret="throttle-" + secrets.token_hex(24))
-    app = create_app(limited, database)
+def _limited_client(settings: Any, database: Any, **limits: str) -> Any:
+    cfg = settings.replace(rate_limit_secret="throttle-" + secrets.token_hex(24), **limits)
+    app = create_app(cfg, database)
     app.config["TESTING"] = True
-    client = app.test_client()
+    return app.test_client()
+
+
+def test_guessing_is_throttled(settings: Any, database: Any, reviewer: Any) -> None:
+    client = _limited_client(settings, database, rate_limit_receipt="3/hour")
     statuses = [open_receipt_page(client, generate_code()).status_code for _ in range(4)]
     assert statuses == [400, 400, 400, 429]
     assert "Too many attempts" in open_receipt_page(client, generate_code()).get_data(
         as_text=True)
 
 
-def test_rate_limit_key_hides_the_address_and_rotates() -> None:
-    first = keyed_address("secret-" + "s" * 40, "203.0.113.7", now=1_000_000.0)
-    assert "203.0.113.7" not in first and len(first) == 32
-    assert first == keyed_address("secret-" + "s" * 40, "203.0.113.7", now=1_000_001.0)
-    assert first != keyed_address("secret-" + "s" * 40, "203.0.113.8", now=1_000_000.0)
-    assert first != keyed_address("secret-" + "s" * 40, "203.0.113.7", now=1_000_000.0 + 86400)
-    assert first != keyed_address("other-" + "s" * 40, "203.0.113.7", now=1_000_000.0)
+def test_right_codes_never_spend_the_guess_budget(settings: Any, database: Any,
+                                                  reviewer: Any) -> None:
+    client = _limited_client(settings, database, rate_limit_receipt="2/hour")
+    code = report_code(client)
+    assert [open_receipt_page(client, code).status_code for _ in range(5)] == [200] * 5
+    assert [open_receipt_page(client, "not a code").status_code for _ in range(3)] \
+        == [400, 400, 429]
+
+
+def test_a_site_wide_ceiling_on_wrong_codes_is_the_last_line(
+        settings: Any, database: Any, reviewer: Any) -> None:
+    cfg = settings.replace(rate_limit_secret="throttle-" + secrets.token_hex(24),
+                           rate_limit_receipt="100/hour", rate_limit_receipt_site="3/hour")
+    app = create_app(cfg, database)
+    app.config["TESTING"] = True
+    clients = []
+    for n in range(4):
+        client = app.test_client()
+        client.environ_base["REMOTE_ADDR"] = f"192.0.2.{n + 1}"
+        clients.append(client)
+    code = report_code(clients[0])
+    assert [open_receipt_page(c, generate_code()).status_code for c in clients[:3]] \
+        == [400, 400, 400]
+    assert open_receipt_page(clients[3], generate_code()).status_code == 429
+    assert open_receipt_page(clients[3], code).status_code == 429
 
 
 def test_every_receipt_request_costs_exactly_one_derivation(

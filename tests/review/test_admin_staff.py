@@ -47,7 +47,8 @@ def test_invite_setup_then_enrolment(review_app, make_staff, login_as, session, 
     assert token not in str(session.scalars(select(AuditEvent.detail)).all())
     assert invited.setup_expires - utcnow() > timedelta(hours=71)
     # an invited account cannot sign in yet
-    assert not login_service.check_passphrase(session, settings, "newcomer", PASS).ok
+    assert not login_service.check_passphrase(session, settings, "newcomer", PASS,
+                                              client="test-client").ok
 
     visitor = review_app.test_client()
     page = visitor.get(f"/setup/{token}")
@@ -124,7 +125,8 @@ def test_deactivation_removes_wraps_sessions_and_access(
     leaver_client = review_app.test_client()
     login_as(leaver_client, leaver)
     assert leaver_client.get("/account").status_code == 200
-    login_service.check_passphrase(session, settings, leaver.username, "wrong wrong wrong")
+    login_service.check_passphrase(session, settings, leaver.username, "wrong wrong wrong",
+                                   client="test-client")
     assert _count(session, KeyWrap, KeyWrap.staff_id == leaver.id) > 0
     their_entries = _count(session, AuditEvent, AuditEvent.staff_id == leaver.id)
 
@@ -140,7 +142,7 @@ def test_deactivation_removes_wraps_sessions_and_access(
     assert not row.active and row.deactivated_at is not None and row.public_key is None
     assert leaver_client.get("/account").headers["Location"].startswith("/login")
     assert not login_service.check_passphrase(session, settings, leaver.username,
-                                              leaver.passphrase).ok
+                                              leaver.passphrase, client="test-client").ok
     assert _count(session, AuditEvent, AuditEvent.staff_id == leaver.id) == their_entries
     assert _count(session, AuditEvent, AuditEvent.action == "staff.deactivate") == 1
     page = admin.get("/admin/staff").get_data(as_text=True)
@@ -163,3 +165,57 @@ def test_the_last_active_admin_cannot_be_deactivated(review_app, make_staff, log
                  ).status_code == 409
     assert _post(client, "/admin/staff", "/admin/staff/no-such-id/deactivate"
                  ).status_code == 409
+
+
+def test_admin_clears_failed_sign_ins_and_it_is_audited(
+        review_app, make_staff, login_as, session, settings):
+    """The admin unlock: every slowed client of an account may sign in again at once."""
+    admin_handle = make_staff("admin")
+    member = make_staff("reviewer")
+    for client in ("one", "two"):
+        for _ in range(settings.login_free_failures):
+            login_service.check_passphrase(session, settings, member.username, "wrong wrong",
+                                           client=client)
+    staff = session.get(Staff, member.id)
+    assert login_service.retry_at(session, settings, staff, "one") is not None
+    admin = review_app.test_client()
+    login_as(admin, admin_handle)
+    page = admin.get("/admin/staff").get_data(as_text=True)
+    assert f"Failed sign-ins: {2 * settings.login_free_failures}" in page
+    assert f"/admin/staff/{member.id}/clear-failures" in page
+    assert f"/admin/staff/{admin_handle.id}/clear-failures" not in page  # none to clear
+    response = _post(admin, "/admin/staff", f"/admin/staff/{member.id}/clear-failures")
+    assert response.status_code == 302 and response.headers["Location"] == "/admin/staff"
+    session.expire_all()
+    for client in ("one", "two"):
+        assert login_service.retry_at(session, settings, staff, client) is None
+    assert login_service.check_passphrase(session, settings, member.username,
+                                          member.passphrase, client="one").ok
+    event = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "staff.clear_failed_sign_ins")).one()
+    assert event.staff_id == admin_handle.id and event.target == member.username
+    assert str(2 * settings.login_free_failures) in str(event.detail)
+    assert "Failed sign-ins" not in admin.get("/admin/staff").get_data(as_text=True)
+
+
+def test_only_an_admin_clears_failed_sign_ins(review_app, make_staff, login_as, session,
+                                              settings):
+    make_staff("admin")
+    member = make_staff("reviewer")
+    other = make_staff("reviewer")
+    for _ in range(settings.login_free_failures):
+        login_service.check_passphrase(session, settings, member.username, "wrong wrong",
+                                       client="one")
+    client = review_app.test_client()
+    login_as(client, other)
+    response = _post(client, "/account", f"/admin/staff/{member.id}/clear-failures")
+    assert response.status_code == 403
+    admin = review_app.test_client()
+    login_as(admin, make_staff("admin"))
+    assert _post(admin, "/admin/staff", "/admin/staff/no-such-id/clear-failures"
+                 ).status_code == 404
+    session.expire_all()
+    assert login_service.retry_at(session, settings, session.get(Staff, member.id),
+                                  "one") is not None
+    assert session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "staff.clear_failed_sign_ins")).all() == []

@@ -1,4 +1,5 @@
-"""Sign-in rules: no username oracle, lockout and its growing delay, TOTP, enrolment first."""
+"""Sign-in rules: no username oracle, per-client growing delays (no account lock), TOTP,
+enrolment first."""
 
 from __future__ import annotations
 
@@ -115,65 +116,120 @@ def _message(response: Any) -> str:
     return body[start:body.index("</h2>", start)]
 
 
-def test_five_failures_lock_the_account_until_the_delay_passes(
-        review_client, make_staff, session, settings):
+ATTACKER = "198.51.100.23"
+STAFF_DEVICE = "203.0.113.77"
+
+
+def _client_from(app: Any, address: str) -> Any:
+    """A test client whose requests come from this peer address."""
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = address
+    return client
+
+
+def _age_failures(session: Any, staff_id: str, by: timedelta) -> None:
+    """Move every stored failure of an account back in time (no sleeping)."""
+    for row in session.scalars(select(LoginFailure).where(LoginFailure.staff_id == staff_id)):
+        row.at = row.at - by
+    session.commit()
+
+
+def test_an_attacker_failing_many_times_does_not_keep_the_staff_member_out(
+        review_app, make_staff, session, settings):
+    """Finding 7: wrong passphrases for someone else's username slow only the guesser."""
     member = make_staff("reviewer")
-    for _ in range(settings.lockout_failures - 1):
-        assert _post_login(review_client, member.username, "wrong wrong wrong").status_code == 401
-    assert _staff(session, member.id).locked_until is None
-    _post_login(review_client, member.username, "wrong wrong wrong")
-    locked = _staff(session, member.id)
-    assert locked.locked_until is not None and locked.locked_until > utcnow()
-    refused = _post_login(review_client, member.username, member.passphrase)
+    _staff(session, member.id).totp_enrolled = True
+    session.commit()
+    attacker = _client_from(review_app, ATTACKER)
+    for _ in range(settings.login_free_failures + 10):
+        assert _post_login(attacker, member.username, "wrong wrong wrong").status_code == 401
+    # The attacker's own client is refused even the right passphrase now ...
+    refused = _post_login(attacker, member.username, member.passphrase)
     assert refused.status_code == 401 and FAILED in refused.get_data(as_text=True)
-    # the delay passes (moved in the database, no sleeping)
-    locked.locked_until = utcnow() - timedelta(seconds=1)
-    session.commit()
-    response = _post_login(review_client, member.username, member.passphrase)
-    assert response.status_code == 302
+    assert refused.headers.get("Location") is None
+    # ... while the staff member, on their own device, signs in completely.
+    own = _client_from(review_app, STAFF_DEVICE)
+    response = _post_login(own, member.username, member.passphrase)
+    assert response.status_code == 302 and response.headers["Location"] == "/login/2fa"
+    done = _post_code(own, "/login/2fa", member.totp_now())
+    assert done.status_code == 302 and own.get("/account").status_code == 200
+    # Their sign-in does not lift the attacker's delay either.
+    assert _post_login(attacker, member.username, member.passphrase).status_code == 401
 
 
-def test_failures_outside_the_window_do_not_count(review_client, make_staff, session, settings):
+def test_free_failures_then_this_client_waits_until_the_delay_passes(
+        make_staff, session, settings):
     member = make_staff("reviewer")
-    old = utcnow() - timedelta(minutes=settings.lockout_window_minutes + 1)
-    for _ in range(settings.lockout_failures - 1):
-        session.add(LoginFailure(staff_id=member.id, at=old))
-    session.commit()
-    _post_login(review_client, member.username, "wrong wrong wrong")
-    assert _staff(session, member.id).locked_until is None
-    recent = utcnow() - timedelta(minutes=1)
-    for _ in range(settings.lockout_failures - 2):
-        session.add(LoginFailure(staff_id=member.id, at=recent))
-    session.commit()
-    _post_login(review_client, member.username, "wrong wrong wrong")
-    assert _staff(session, member.id).locked_until is not None
+    staff = _staff(session, member.id)
+    for _ in range(settings.login_free_failures - 1):
+        assert not login_service.check_passphrase(session, settings, member.username,
+                                                  "wrong wrong", client="a").ok
+    assert login_service.retry_at(session, settings, staff, "a") is None
+    assert not login_service.check_passphrase(session, settings, member.username,
+                                              "wrong wrong", client="a").ok
+    ready = login_service.retry_at(session, settings, staff, "a")
+    assert ready is not None
+    first = timedelta(seconds=settings.login_delay_seconds)
+    assert first - timedelta(seconds=5) < ready - utcnow() <= first
+    assert not login_service.check_passphrase(session, settings, member.username,
+                                              member.passphrase, client="a").ok
+    # a refusal while waiting is not a new failure: the delay does not grow from it
+    assert _count_failures(session, member.id) == settings.login_free_failures
+    assert login_service.check_passphrase(session, settings, member.username,
+                                          member.passphrase, client="b").ok
+    _age_failures(session, member.id, first + timedelta(seconds=1))
+    assert login_service.check_passphrase(session, settings, member.username,
+                                          member.passphrase, client="a").ok
 
 
-def test_each_lock_lasts_twice_as_long_as_the_one_before(make_staff, session, settings):
+def _count_failures(session: Any, staff_id: str) -> int:
+    session.expire_all()
+    return len(session.scalars(select(LoginFailure).where(
+        LoginFailure.staff_id == staff_id)).all())
+
+
+def test_each_further_failure_doubles_the_delay_up_to_the_maximum(
+        make_staff, session, settings):
+    cfg = settings.replace(login_free_failures=2, login_delay_seconds=60,
+                           login_max_delay_hours=1)
     member = make_staff("reviewer")
-    durations = []
-    for _ in range(3):
-        for _ in range(settings.lockout_failures):
-            login_service.check_passphrase(session, settings, member.username, "wrong wrong")
-        staff = _staff(session, member.id)
-        assert staff.locked_until is not None
-        durations.append(staff.locked_until - utcnow())
-        staff.locked_until = utcnow() - timedelta(seconds=1)
+    staff = _staff(session, member.id)
+    delays = []
+    for _ in range(9):
+        session.add(LoginFailure(staff_id=staff.id, client="a", at=utcnow()))
         session.commit()
-    assert durations[0] <= login_service.BASE_LOCK
-    assert durations[0] > login_service.BASE_LOCK - timedelta(minutes=1)
-    assert durations[1] > durations[0] + login_service.BASE_LOCK - timedelta(minutes=1)
-    assert durations[2] > durations[1] + 2 * login_service.BASE_LOCK - timedelta(minutes=1)
+        ready = login_service.retry_at(session, cfg, staff, "a")
+        delays.append(0 if ready is None else round((ready - utcnow()).total_seconds() / 60))
+    assert delays == [0, 1, 2, 4, 8, 16, 32, 60, 60]
+    assert login_service.retry_at(session, cfg, staff, "b") is None
 
 
-def test_a_locked_account_refuses_the_totp_step(make_staff, session, settings):
+def test_failures_older_than_the_longest_delay_do_not_count(make_staff, session, settings):
+    member = make_staff("reviewer")
+    old = utcnow() - timedelta(hours=settings.login_max_delay_hours, minutes=1)
+    for _ in range(settings.login_free_failures):
+        session.add(LoginFailure(staff_id=member.id, client="a", at=old))
+    session.commit()
+    staff = _staff(session, member.id)
+    assert login_service.retry_at(session, settings, staff, "a") is None
+    login_service.check_passphrase(session, settings, member.username, "wrong wrong",
+                                   client="a")
+    assert login_service.retry_at(session, settings, staff, "a") is None
+    assert _count_failures(session, member.id) == 1  # the stale ones were swept
+
+
+def test_a_slowed_client_is_refused_the_totp_step(make_staff, session, settings):
     member = make_staff("reviewer")
     staff = _staff(session, member.id)
     row = StaffSession(id_hash="x" * 64, staff_id=staff.id)
     session.add(row)
-    staff.locked_until = utcnow() + timedelta(minutes=5)
+    for _ in range(settings.login_free_failures):
+        session.add(LoginFailure(staff_id=staff.id, client="a", at=utcnow()))
     session.commit()
-    assert not login_service.check_totp(session, settings, staff, row, member.totp_now())
+    assert not login_service.check_totp(session, settings, staff, row, member.totp_now(),
+                                        client="a")
+    assert login_service.check_totp(session, settings, staff, row, member.totp_now(),
+                                    client="b")
 
 
 def _fresh_row(session: Any, staff: Staff, name: str) -> StaffSession:
@@ -192,17 +248,20 @@ def test_totp_accepts_one_step_either_side_and_refuses_replay(make_staff, sessio
         code = pyotp.TOTP(member.totp_secret).at(now + offset)
         totp_codes.append(code)
         row = _fresh_row(session, staff, name)
-        assert login_service.check_totp(session, settings, staff, row, code, now=now)
+        assert login_service.check_totp(session, settings, staff, row, code, now=now,
+                                        client="test-client")
         assert row.totp_verified
         replay = _fresh_row(session, staff, name.upper())
-        assert not login_service.check_totp(session, settings, staff, replay, code, now=now)
+        assert not login_service.check_totp(session, settings, staff, replay, code, now=now,
+                                            client="test-client")
         assert not replay.totp_verified
     member = make_staff("reviewer")
     staff = _staff(session, member.id)
     for offset, name in ((-60, "c"), (60, "d")):
         code = pyotp.TOTP(member.totp_secret).at(now + offset)
         row = _fresh_row(session, staff, name)
-        assert not login_service.check_totp(session, settings, staff, row, code, now=now)
+        assert not login_service.check_totp(session, settings, staff, row, code, now=now,
+                                            client="test-client")
 
 
 def test_an_older_code_is_refused_once_a_newer_one_was_used(make_staff, session, settings):
@@ -211,38 +270,49 @@ def test_an_older_code_is_refused_once_a_newer_one_was_used(make_staff, session,
     staff = _staff(session, member.id)
     totp = pyotp.TOTP(member.totp_secret)
     assert login_service.check_totp(session, settings, staff, _fresh_row(session, staff, "e"),
-                                    totp.at(now), now=now)
+                                    totp.at(now), now=now, client="test-client")
     assert not login_service.check_totp(session, settings, staff,
                                         _fresh_row(session, staff, "f"), totp.at(now - 30),
-                                        now=now)
+                                        now=now, client="test-client")
 
 
 def test_signing_in_again_does_not_reset_wrong_totp_codes(make_staff, session, settings):
     member = make_staff("reviewer")
-    for attempt in range(settings.lockout_failures):
+    for attempt in range(settings.login_free_failures):
         result = login_service.check_passphrase(session, settings, member.username,
-                                                member.passphrase)
+                                                member.passphrase, client="test-client")
         assert result.ok and result.staff is not None
         row = session.scalars(select(StaffSession).where(
             StaffSession.staff_id == member.id)).all()[-1]
         now = 1_800_000_000.0 + attempt * 300
         assert not login_service.check_totp(session, settings, result.staff, row,
-                                            _wrong_code(member.totp_secret, now), now=now)
-    assert _staff(session, member.id).locked_until is not None
+                                            _wrong_code(member.totp_secret, now), now=now,
+                                            client="test-client")
+    assert login_service.retry_at(session, settings, _staff(session, member.id),
+                                  "test-client") is not None
     assert not login_service.check_passphrase(session, settings, member.username,
-                                              member.passphrase).ok
+                                              member.passphrase, client="test-client").ok
 
 
-def test_a_full_sign_in_clears_earlier_failures(make_staff, session, settings):
+def test_a_full_sign_in_clears_this_clients_earlier_failures(make_staff, session, settings):
     member = make_staff("reviewer")
-    for _ in range(settings.lockout_failures - 1):
-        login_service.check_passphrase(session, settings, member.username, "wrong wrong")
+    for _ in range(settings.login_free_failures):
+        login_service.check_passphrase(session, settings, member.username, "wrong wrong",
+                                       client="other")
+    for _ in range(settings.login_free_failures - 1):
+        login_service.check_passphrase(session, settings, member.username, "wrong wrong",
+                                       client="test-client")
     result = login_service.check_passphrase(session, settings, member.username,
-                                            member.passphrase)
+                                            member.passphrase, client="test-client")
     assert result.ok and result.staff is not None
     row = session.scalars(select(StaffSession)).one()
     now = 1_800_000_000.0
     assert login_service.check_totp(session, settings, result.staff, row,
-                                    pyotp.TOTP(member.totp_secret).at(now), now=now)
-    login_service.check_passphrase(session, settings, member.username, "wrong wrong")
-    assert _staff(session, member.id).locked_until is None
+                                    pyotp.TOTP(member.totp_secret).at(now), now=now,
+                                    client="test-client")
+    login_service.check_passphrase(session, settings, member.username, "wrong wrong",
+                                   client="test-client")
+    staff = _staff(session, member.id)
+    assert login_service.retry_at(session, settings, staff, "test-client") is None
+    # another client's failures are not this sign-in's to forgive
+    assert login_service.retry_at(session, settings, staff, "other") is not None

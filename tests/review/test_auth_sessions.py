@@ -102,8 +102,9 @@ def test_passphrase_change_rewraps_the_key_and_ends_other_sessions(
     item = session.scalars(select(Item).where(Item.kind == "report")).one()
     assert open_item(session, item, private, staff_id=member.id)
     assert not login_service.check_passphrase(session, settings, member.username,
-                                              member.passphrase).ok
-    assert login_service.check_passphrase(session, settings, member.username, NEW).ok
+                                              member.passphrase, client="test-client").ok
+    assert login_service.check_passphrase(session, settings, member.username, NEW,
+                                          client="test-client").ok
     entry = session.scalars(select(AuditEvent).where(
         AuditEvent.action == "account.passphrase")).one()
     assert json.loads(entry.detail) == {"other_sessions_ended": 1}
@@ -115,7 +116,8 @@ def test_analyst_can_change_passphrase_too(review_client, make_staff, login_as, 
     member = make_staff("analyst")
     login_as(review_client, member)
     assert _change(review_client, member.passphrase, NEW).status_code == 302
-    assert login_service.check_passphrase(session, settings, member.username, NEW).ok
+    assert login_service.check_passphrase(session, settings, member.username, NEW,
+                                          client="test-client").ok
 
 
 def test_wrong_current_passphrase_is_refused_and_counts_as_a_failure(

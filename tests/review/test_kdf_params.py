@@ -64,7 +64,7 @@ def test_login_survives_a_settings_change_and_rewraps_with_the_new_parameters(
     old_wrap, old_salt = before.wrapped_private_key, before.kek_salt
 
     result = login_service.check_passphrase(session, changed, member.username,
-                                            member.passphrase)
+                                            member.passphrase, client="test-client")
     assert result.ok and result.half is not None
     staff = _staff(session, member.id)
     assert stored_kek_params(staff) == NEW
@@ -87,11 +87,11 @@ def test_the_next_login_does_no_upgrade_work(session: Any, changed: Any,
                                              make_staff: Any) -> None:
     member = make_staff("reviewer")
     assert login_service.check_passphrase(session, changed, member.username,
-                                          member.passphrase).ok
+                                          member.passphrase, client="test-client").ok
     wrap, hashed = (_staff(session, member.id).wrapped_private_key,
                     _staff(session, member.id).password_hash)
     assert login_service.check_passphrase(session, changed, member.username,
-                                          member.passphrase).ok
+                                          member.passphrase, client="test-client").ok
     staff = _staff(session, member.id)
     assert (staff.wrapped_private_key, staff.password_hash) == (wrap, hashed)
     assert _upgrades(session) == 1
@@ -102,7 +102,7 @@ def test_a_wrong_passphrase_upgrades_nothing(session: Any, changed: Any,
     member = make_staff("reviewer")
     wrap = _staff(session, member.id).wrapped_private_key
     assert not login_service.check_passphrase(session, changed, member.username,
-                                              "not the passphrase at all").ok
+                                              "not the passphrase at all", client="test-client").ok
     staff = _staff(session, member.id)
     assert staff.wrapped_private_key == wrap and stored_kek_params(staff) == OLD
     assert _upgrades(session) == 0
@@ -118,7 +118,7 @@ def test_rows_from_before_the_record_unlock_and_are_stamped_without_rewrapping(
     wrap, salt, hashed = legacy.wrapped_private_key, legacy.kek_salt, legacy.password_hash
 
     assert login_service.check_passphrase(session, settings, member.username,
-                                          member.passphrase).ok
+                                          member.passphrase, client="test-client").ok
     staff = _staff(session, member.id)
     assert stored_kek_params(staff) == OLD
     assert (staff.wrapped_private_key, staff.kek_salt, staff.password_hash) == (wrap, salt,
@@ -133,7 +133,7 @@ def test_rows_from_before_the_record_survive_a_settings_change(
     _forget_params(session, member.id)
     private = unlock_private_key(settings, _staff(session, member.id), member.passphrase)
     assert login_service.check_passphrase(session, changed, member.username,
-                                          member.passphrase).ok
+                                          member.passphrase, client="test-client").ok
     staff = _staff(session, member.id)
     assert stored_kek_params(staff) == NEW and hash_params(staff.password_hash or "") == NEW
     assert unlock_private_key(changed, staff, member.passphrase) == private
@@ -144,7 +144,7 @@ def test_analyst_hash_is_rehashed_on_login(session: Any, changed: Any,
     member = make_staff("analyst")
     assert hash_needs_rehash(_staff(session, member.id).password_hash or "", NEW)
     assert login_service.check_passphrase(session, changed, member.username,
-                                          member.passphrase).ok
+                                          member.passphrase, client="test-client").ok
     staff = _staff(session, member.id)
     assert not hash_needs_rehash(staff.password_hash or "", NEW)
     assert verify_passphrase(staff.password_hash or "", member.passphrase)
@@ -157,7 +157,7 @@ def test_passphrase_change_rewraps_with_the_current_settings(
     private = unlock_private_key(settings, _staff(session, member.id), member.passphrase)
     new_passphrase = "a completely different passphrase"
     change_passphrase(session, changed, _staff(session, member.id), member.passphrase,
-                      new_passphrase, keep_session_id="none")
+                      new_passphrase, keep_session_id="none", client="test-client")
     staff = _staff(session, member.id)
     assert stored_kek_params(staff) == NEW and hash_params(staff.password_hash or "") == NEW
     assert unlock_private_key(settings, staff, new_passphrase) == private
@@ -213,7 +213,7 @@ def test_migration_0008_leaves_existing_accounts_usable(database: Any, settings:
         legacy = s.get(Staff, member.id)
         assert legacy is not None and stored_kek_params(legacy) is None
         assert login_service.check_passphrase(s, changed, member.username,
-                                              member.passphrase).ok
+                                              member.passphrase, client="test-client").ok
     with database.transaction() as s:
         staff = s.get(Staff, member.id)
         assert staff is not None and stored_kek_params(staff) == NEW

@@ -100,7 +100,8 @@ def test_reissued_session_still_unlocks_the_private_key(
     with database.transaction() as s:
         staff = s.get(Staff, member.id)
         row = sessions.load_session(s, settings, half.session_id)
-        fresh = login_service.complete_sign_in(s, settings, staff, row, half, member.totp_now())
+        fresh = login_service.complete_sign_in(s, settings, staff, row, half, member.totp_now(),
+                                               client="test-client")
         assert fresh is not None and fresh.session_id != half.session_id
         assert fresh.session_key != half.session_key
     with database.transaction() as s:
@@ -118,7 +119,7 @@ def test_analyst_session_without_a_key_is_reissued_too(
     with database.transaction() as s:
         row = sessions.load_session(s, settings, half.session_id)
         fresh = login_service.complete_sign_in(s, settings, s.get(Staff, member.id), row,
-                                               half, member.totp_now())
+                                               half, member.totp_now(), client="test-client")
         assert fresh is not None
     with database.transaction() as s:
         assert sessions.load_session(s, settings, half.session_id) is None
@@ -133,7 +134,7 @@ def test_a_wrong_code_keeps_the_pre_2fa_session_unverified(
     with database.transaction() as s:
         row = sessions.load_session(s, settings, half.session_id)
         assert login_service.complete_sign_in(s, settings, s.get(Staff, member.id), row,
-                                              half, "000000x") is None
+                                              half, "000000x", client="test-client") is None
     with database.transaction() as s:
         row = sessions.load_session(s, settings, half.session_id)
         assert row is not None and not row.totp_verified

@@ -1,86 +1,54 @@
-"""Which values suppression hides, and how each hidden value is marked, on small known tables.
+"""Which values the subtraction pass hides, on small known equations.
 
-The property test proves nothing small is published and nothing hidden can be recovered;
-these pin down the choices it leaves open: the complement is the smallest non-zero cell (so
-as little as possible is lost), zeros are never used, and only values that really are small
-are marked "<k" (a complementary value is marked "x", never claimed to be small).
+The attacker property tests prove nothing small can be pinned; these pin down the choices
+they leave open: the complement is the smallest non-zero part (so as little as possible is
+lost), zeros are never hidden, pinned (already published) numbers are never hidden, the
+total goes only when no part can, and no equation is left with exactly one unknown.
 """
 
 from __future__ import annotations
 
-from intake.stats.publish import COMPLEMENTARY, protect_tables
-from intake.stats.suppression import Equation, primary, protect
-from intake.stats.tables import RawTable
-
-K = 3
+from intake.stats.suppression import Equation, complete
 
 
-def _one_way(counts: list[int]) -> RawTable:
-    rows = [f"r{i}" for i in range(len(counts))]
-    return RawTable("t", "perpetrator", None, rows, ["count"], [[c] for c in counts])
+def _row(values: list[int]) -> tuple[dict[str, int], Equation]:
+    named = {f"p{i}": v for i, v in enumerate(values)}
+    named["total"] = sum(values)
+    return named, Equation("total", tuple(f"p{i}" for i in range(len(values))))
 
 
-def _two_way(cells: list[list[int]]) -> RawTable:
-    return RawTable("m", "act_type", "region", [f"a{i}" for i in range(len(cells))],
-                    [f"c{j}" for j in range(len(cells[0]))], cells)
+def test_complement_is_the_smallest_non_zero_part() -> None:
+    values, eq = _row([2, 0, 9, 6, 4])
+    assert complete(values, [eq], {"p0"}) == {"p0", "p4"}
 
 
-def _cells(table: dict) -> list:
-    return [row[0] for row in table["cells"]]
+def test_zeros_are_never_hidden() -> None:
+    values, eq = _row([1, 0, 0, 7])
+    assert complete(values, [eq], {"p0"}) == {"p0", "p3"}
 
 
-def test_complement_is_the_smallest_non_zero_cell_and_is_marked_x() -> None:
-    [table] = protect_tables([_one_way([2, 0, 9, 6, 4])], K)
-    assert _cells(table) == [f"<{K}", 0, 9, 6, COMPLEMENTARY]
-    assert table["total"] == 21
+def test_pinned_numbers_are_never_hidden() -> None:
+    values, eq = _row([1, 2, 7])
+    assert complete(values, [eq], {"p0"}, pinned={"p1"}) == {"p0", "p2"}
 
 
-def test_a_complementary_cell_is_never_marked_small() -> None:
-    """A hidden 5 marked "<3" would be a false statement in a public report."""
-    [table] = protect_tables([_one_way([1, 5, 7])], K)
-    assert _cells(table) == [f"<{K}", COMPLEMENTARY, 7]
-    assert f"<{K}" != COMPLEMENTARY
+def test_the_total_goes_only_when_no_part_can() -> None:
+    values, eq = _row([1, 0, 0])
+    assert complete(values, [eq], {"p0"}) == {"p0", "total"}
 
 
-def test_ties_are_broken_by_key_so_output_is_stable() -> None:
-    [table] = protect_tables([_one_way([2, 5, 5])], K)
-    assert _cells(table) == [f"<{K}", COMPLEMENTARY, 5]
+def test_nothing_more_is_hidden_when_nothing_is_recoverable() -> None:
+    values, eq = _row([1, 2, 7])
+    assert complete(values, [eq], {"p0", "p1"}) == {"p0", "p1"}
+    assert complete(values, [eq], set()) == set()
 
 
-def test_when_no_cell_can_be_hidden_the_total_is() -> None:
-    """grand = row0 + row1 where row1 is itself a total: hide grand, not a part of row1."""
-    values = {"grand": 10, "row0": 2, "row1": 8, "a": 2, "b": 8}
-    equations = [Equation("row0", ("a",)), Equation("row1", ("b",)),
-                 Equation("grand", ("row0", "row1"))]
-    assert protect(values, equations, K) == {"row0", "a", "grand"}
-
-
-def test_zero_cells_are_never_used_as_complements() -> None:
-    values = {"total": 1, "a": 0, "b": 1, "t2": 10, "c": 0, "d": 9}
-    equations = [Equation("total", ("a", "b")), Equation("t2", ("total", "c", "d"))]
-    # t2 = total + c + d has one unknown (total): hide d (9), never c (0).
-    assert protect(values, equations, K) == {"total", "b", "d"}
-
-
-def test_primary_is_exactly_one_to_k_minus_one() -> None:
-    values = {"zero": 0, "one": 1, "below": K - 1, "at": K, "above": K + 5}
-    assert primary(values, K) == {"one", "below"}
-
-
-def test_two_way_table_marks_totals_consistently() -> None:
-    [table] = protect_tables([_two_way([[1, 8], [6, 9]])], K)
-    assert table["cells"][0][0] == f"<{K}"
-    hidden = [v for row in table["cells"] for v in row if isinstance(v, str)]
-    hidden += [v for v in table["row_totals"] + table["column_totals"] if isinstance(v, str)]
-    assert hidden.count(f"<{K}") == 1  # only the 1 is small; everything else hidden is "x"
-    assert set(hidden) == {f"<{K}", COMPLEMENTARY}
-    assert table["total"] == 24
-
-
-def test_with_the_total_hidden_and_only_totals_left_the_smallest_one_is_hidden() -> None:
-    """The last resort hides as little as possible: the smaller part, not the first by name."""
-    from intake.stats.suppression import _complement
-
-    values = {"t": 13, "r1": 9, "r2": 4}
-    eq = Equation("t", ("r1", "r2"))
-    assert _complement(eq, values, {"t"}, {"t", "r1", "r2"}) == "r2"
+def test_a_chain_of_equations_is_followed_to_the_end() -> None:
+    """Hiding a complement in one row can leave a column with one unknown: follow it."""
+    values = {"a": 1, "b": 5, "row": 6, "c": 4, "col": 9}
+    row = Equation("row", ("a", "b"))
+    col = Equation("col", ("b", "c"))
+    hidden = complete(values, [row, col], {"a"})
+    assert hidden == {"a", "b", "c"}
+    for eq in (row, col):
+        assert sum(1 for m in eq.members if m in hidden) != 1

@@ -1,7 +1,7 @@
 """security keys: WebAuthn credentials per staff member
 
-Revision ID: 0010_security_keys
-Revises: 0009_unordered_reporter_rows
+Revision ID: 0011_security_keys
+Revises: login_throttle_per_client
 
 One row per registered security key: credential id, the public credential data fido2
 verifies assertions with, the signature counter (clone check), a name and dates.
@@ -12,8 +12,8 @@ from alembic import op
 
 from intake.models.base import UTCDateTime
 
-revision = '0010_security_keys'
-down_revision = '0009_unordered_reporter_rows'
+revision = '0011_security_keys'
+down_revision = 'login_throttle_per_client'
 branch_labels = None
 depends_on = None
 
