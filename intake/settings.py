@@ -61,6 +61,9 @@ class Settings:
     login_free_failures: int
     login_delay_seconds: int
     login_max_delay_hours: int
+    webauthn_rp_id: str
+    webauthn_origin: str
+    admins_need_security_key: bool
     ack_due_days: int
     response_due_days: int
     verify_from_new: bool

@@ -7,6 +7,7 @@ from intake.models.item import ITEM_KINDS, REPORTER_KINDS, Item, KeyWrap
 from intake.models.label import VOCABULARIES, CaseLabel
 from intake.models.notification import PendingNotification
 from intake.models.recovery import RecoveryKey
+from intake.models.security_key import SecurityKey
 from intake.models.session import LoginFailure, StaffSession
 from intake.models.site import SiteValue
 from intake.models.staff import READER_ROLES, ROLES, Staff
@@ -16,7 +17,8 @@ from intake.models.stats_count import StatsCount
 __all__ = [
     "AuditEvent", "Base", "COUNTED_STATUSES", "Case", "CaseLabel", "ITEM_KINDS", "Item",
     "KeyWrap", "LoginFailure", "PRIORITIES", "PendingNotification", "PrivacyLedgerEntry",
-    "READER_ROLES", "REPORTER_KINDS", "ROLES", "RecoveryKey", "STATUSES", "SiteValue", "Staff",
+    "READER_ROLES", "REPORTER_KINDS", "ROLES", "RecoveryKey", "STATUSES", "SecurityKey",
+    "SiteValue", "Staff",
     "StaffSession", "StatsCount", "StatsRelease", "TRANSITIONS", "VOCABULARIES", "hour_floor",
     "new_id", "utcnow",
 ]

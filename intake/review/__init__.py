@@ -26,6 +26,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         files,
         nav,
         safe_view,
+        security_keys,
         setup,
         stats_views,
     )
@@ -34,10 +35,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
 
     access.install(app)
     nav.install(app)
+    security_keys.install(app)  # after access: it relies on the identity access loaded
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(paragraphs, "paragraphs")
-    for blueprint in (auth.bp, account.bp, admin.bp, audit_views.bp, cases.bp, files.bp,
-                      safe_view.bp, setup.bp, stats_views.bp):
+    for blueprint in (auth.bp, security_keys.bp, account.bp, admin.bp, audit_views.bp,
+                      cases.bp, files.bp, safe_view.bp, setup.bp, stats_views.bp):
         app.register_blueprint(blueprint)
     ratelimit.install(app, settings)  # last: limits the endpoints registered above
     require_endpoints(app, "open endpoints", access.OPEN_ENDPOINTS)

@@ -44,6 +44,11 @@ class SettingsForm(FlaskForm):
     response_due_days = _days(_l("Days to the first response"), "response_due_days")
     stats_threshold = _days(_l("Smallest count shown in statistics (k)"), "stats_threshold")
     retention_days = _days(_l("Days a closed case is kept (0 = keep)"), "retention_days")
+    admins_need_security_key = SelectField(
+        _l("Admins must sign in with a security key"), coerce=int,
+        choices=[(0, _l("No: a security key or an authenticator code")),
+                 (1, _l("Yes: admins sign in only with a security key"))],
+        description=_l("An admin without a key can then only add one until it is done."))
 
 
 def _batch() -> int:

@@ -12,6 +12,7 @@ from werkzeug.wrappers import Response as WerkzeugResponse
 from wtforms import PasswordField, StringField
 from wtforms.validators import DataRequired, Length
 
+from intake.models import Staff
 from intake.review.access import (
     before_second_factor,
     cookie_half,
@@ -21,6 +22,7 @@ from intake.review.access import (
 )
 from intake.review.nav import home_for
 from intake.services import login as login_service
+from intake.services import security_keys, site
 from intake.services.audit import record
 from intake.services.sessions import end_session
 from intake.web.app import db_session, settings_of
@@ -44,7 +46,7 @@ class CodeForm(FlaskForm):
                        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
 
 
-def _safe_next(target: str | None) -> str:
+def safe_next(target: str | None) -> str:
     """Only same-app paths; never an open redirect. "" means: the staff member's home."""
     if (target and target.startswith("/") and not target.startswith("//")
             and "\\" not in target and not any(ord(ch) < 32 for ch in target)):
@@ -81,8 +83,16 @@ def login_post() -> tuple[str, int] | WerkzeugResponse:
             "Sign-in failed. Check your username and passphrase, or wait if you "
             "tried several times.")), 401
     store_cookie_half(result.half)
-    cookie["next"] = _safe_next(request.args.get("next"))
-    return redirect(url_for("review.second_factor"))
+    cookie["next"] = safe_next(request.args.get("next"))
+    return redirect(url_for(_second_step(result.staff)))
+
+
+def _second_step(staff: Staff) -> str:
+    """A security key when one is registered (and keys are on), else the code."""
+    settings = site.effective(db_session(), settings_of(current_app))
+    if security_keys.enabled(settings) and security_keys.has_keys(db_session(), staff):
+        return "keys.sign_in"
+    return "review.second_factor"
 
 
 @bp.route("/login/2fa", methods=["GET", "POST"])
@@ -96,11 +106,17 @@ def second_factor() -> tuple[str, int] | WerkzeugResponse:
             db_session().commit()
         cookie.clear()
         return redirect(url_for("review.login"))
+    staff = current_staff()
+    db = db_session()
+    settings = site.effective(db, settings_of(current_app))
+    if not login_service.totp_allowed(db, settings, staff):
+        return redirect(url_for("keys.sign_in"))
+    has_key = security_keys.enabled(settings) and security_keys.has_keys(db, staff)
     form = CodeForm()
     if request.method == "GET" or not form.validate():
-        return render_template("review/second_factor.html", form=form, problem=None), \
-            200 if request.method == "GET" else 400
-    return _finish(form, "review/second_factor.html")
+        return render_template("review/second_factor.html", form=form, problem=None,
+                               has_key=has_key), 200 if request.method == "GET" else 400
+    return _finish(form, "review/second_factor.html", has_key=has_key)
 
 
 def _finish(form: CodeForm, template: str, **extra: object) -> tuple[str, int] | WerkzeugResponse:
@@ -116,7 +132,7 @@ def _finish(form: CodeForm, template: str, **extra: object) -> tuple[str, int] |
             "That code was not accepted. Wait for a new code and try again."), **extra), 401
     record(db, staff, "login")
     db.commit()
-    target = _safe_next(cookie.pop("next", None))
+    target = safe_next(cookie.pop("next", None))
     store_cookie_half(fresh)
     return redirect(target or home_for(staff.role))
 

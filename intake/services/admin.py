@@ -20,6 +20,7 @@ SETTING_RANGES: dict[str, tuple[int, int]] = {
     "response_due_days": (1, 730),
     "stats_threshold": (2, 1000),
     "retention_days": (0, 36500),
+    "admins_need_security_key": (0, 1),
 }
 
 

@@ -11,8 +11,10 @@ address), passed in by the view.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import pyotp
 from sqlalchemy import delete, func, select
@@ -20,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from intake.crypto import DecryptionError, hash_passphrase, verify_passphrase
 from intake.models import LoginFailure, Staff, StaffSession, utcnow
+from intake.services import security_keys
 from intake.services.audit import record
 from intake.services.credentials import staff_params, unlock_private_key, upgrade_credentials
 from intake.services.kdf_gate import kdf_slot
@@ -173,15 +176,32 @@ def check_totp(session: Session, settings: Settings, staff: Staff, row: StaffSes
     return True
 
 
-def complete_sign_in(session: Session, settings: Settings, staff: Staff, row: StaffSession,
-                     half: CookieHalf, code: str, client: str,
-                     now: float | None = None) -> CookieHalf | None:
-    """Second factor, then a new session id and key (no session fixation); None if refused.
+def totp_allowed(session: Session, settings: Settings, staff: Staff) -> bool:
+    """TOTP completes a sign-in unless admins must use keys and this admin has one."""
+    return not (security_keys.keys_required(settings, staff)
+                and security_keys.has_keys(session, staff))
 
-    The pre-2FA id stops working in the same commit that verifies the code.
-    """
-    if not _accept_totp(session, settings, staff, code, now, client):
-        return None
+
+def _accept_key(session: Session, settings: Settings, staff: Staff,
+                state: Mapping[str, Any], response: Mapping[str, Any], client: str) -> bool:
+    """A security-key assertion; a refusal counts as a failure exactly like a wrong code."""
+    if is_throttled(session, settings, staff, client):
+        return False
+    try:
+        security_keys.verify_sign_in(session, settings, staff, state, response)
+    except security_keys.KeyRefused:
+        record_failure(session, settings, staff, client)
+        session.commit()
+        return False
+    # Only this client's failures, as after a right TOTP code.
+    session.execute(delete(LoginFailure).where(
+        LoginFailure.staff_id == staff.id, LoginFailure.client == client))
+    return True
+
+
+def _reissue_verified(session: Session, row: StaffSession,
+                      half: CookieHalf) -> CookieHalf | None:
+    """Mark the second factor, then a new session id and key in the same commit."""
     mark_second_factor(session, row)
     try:
         fresh = reissue(session, row, half)
@@ -190,3 +210,27 @@ def complete_sign_in(session: Session, settings: Settings, staff: Staff, row: St
         return None
     session.commit()
     return fresh
+
+
+def complete_sign_in(session: Session, settings: Settings, staff: Staff, row: StaffSession,
+                     half: CookieHalf, code: str, client: str,
+                     now: float | None = None) -> CookieHalf | None:
+    """Second factor, then a new session id and key (no session fixation); None if refused.
+
+    The pre-2FA id stops working in the same commit that verifies the code. An admin who
+    must use a security key and has one is refused before the code is looked at.
+    """
+    if not totp_allowed(session, settings, staff):
+        return None
+    if not _accept_totp(session, settings, staff, code, now, client):
+        return None
+    return _reissue_verified(session, row, half)
+
+
+def complete_with_key(session: Session, settings: Settings, staff: Staff, row: StaffSession,
+                      half: CookieHalf, state: Mapping[str, Any],
+                      response: Mapping[str, Any], client: str) -> CookieHalf | None:
+    """Like complete_sign_in, with a security-key assertion instead of a code."""
+    if not _accept_key(session, settings, staff, state, response, client):
+        return None
+    return _reissue_verified(session, row, half)

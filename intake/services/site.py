@@ -12,7 +12,9 @@ from intake.models import SiteValue
 from intake.settings import Settings
 
 RECEIPT_SALT = "receipt_salt"
-EDITABLE = ("ack_due_days", "response_due_days", "stats_threshold", "retention_days")
+EDITABLE = ("ack_due_days", "response_due_days", "stats_threshold", "retention_days",
+            "admins_need_security_key")
+FLAGS = ("admins_need_security_key",)
 
 
 def get_value(session: Session, key: str) -> str | None:
@@ -48,5 +50,6 @@ def receipt_salt(session: Session) -> bytes:
 def effective(session: Session, settings: Settings) -> Settings:
     """Settings with the admin's in-app changes applied over the configured ones."""
     rows = session.scalars(select(SiteValue).where(SiteValue.key.in_(EDITABLE))).all()
-    changes = {row.key: int(row.value) for row in rows}
+    changes: dict[str, int | bool] = {
+        row.key: bool(int(row.value)) if row.key in FLAGS else int(row.value) for row in rows}
     return settings.replace(**changes) if changes else settings

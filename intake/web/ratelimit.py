@@ -43,6 +43,7 @@ LIMITED: dict[str, dict[str, tuple[str, str, tuple[str, ...]]]] = {
     "intake.review": {
         "review.login_post": ("rate_limit_login", "login", ("POST",)),
         "review.second_factor": ("rate_limit_login", "login", ("POST",)),
+        "keys.sign_in": ("rate_limit_login", "login", ("POST",)),
     },
 }
 

@@ -43,6 +43,7 @@ REVIEW_SIGNED_IN_PAGES: dict[str, str] = {
     "safe-view": "/files/{attachment}/safe",
     "confirm-original": "/files/{attachment}",
     "account": "/account",
+    "account-keys": "/account/keys",
     "admin-staff": "/admin/staff",
     "admin-grant": "/admin/staff/{staff}/access",
     "admin-recovery": "/admin/recovery",

@@ -46,6 +46,9 @@ def _requests(app: Flask) -> Iterator[tuple[str, str, str]]:
 
 COUNTER_SCRIPT = '<script src="/static/counter.js" defer></script>'
 EXIT_SCRIPT = '<script src="/static/exit.js" defer></script>'
+WEBAUTHN_SCRIPT = '<script src="/static/webauthn.js" defer></script>'
+# The only review pages that may run a script (our own static/webauthn.js) and call WebAuthn.
+WEBAUTHN_ENDPOINTS = ("keys.manage ", "keys.add ", "keys.remove ", "keys.sign_in ")
 
 
 def check_headers(response: Any, where: str, behind_tls: bool = False,
@@ -62,8 +65,11 @@ def check_headers(response: Any, where: str, behind_tls: bool = False,
     for name in ("style-src", "img-src", "font-src", "form-action"):
         assert directives.get(name) == f"{name} 'self'", where
     assert directives.get("frame-ancestors") == "frame-ancestors 'none'", where
+    webauthn = not public and where.startswith(WEBAUTHN_ENDPOINTS)
     if public:
         assert directives.get("script-src") == "script-src 'self'", where
+    elif webauthn:
+        assert directives.get("script-src", "script-src 'self'") == "script-src 'self'", where
     else:
         assert "script-src" not in directives, where
     assert "unsafe-inline" not in csp and "unsafe-eval" not in csp, where
@@ -73,6 +79,9 @@ def check_headers(response: Any, where: str, behind_tls: bool = False,
     assert h.get("Cross-Origin-Resource-Policy") == "same-origin", where
     permissions = h.get("Permissions-Policy", "")
     assert all(p in permissions for p in REQUIRED_PERMISSIONS), where
+    if not webauthn:
+        assert "publickey-credentials-get=()" in permissions, where
+        assert "publickey-credentials-create=()" in permissions, where
     static_file = where.startswith("static ") and response.status_code == 200
     if static_file:
         assert "no-store" not in h.get("Cache-Control", ""), where
@@ -83,6 +92,8 @@ def check_headers(response: Any, where: str, behind_tls: bool = False,
         body = response.get_data(as_text=True)
         if public:  # our own two files, external and deferred: the only scripts allowed
             body = body.replace(EXIT_SCRIPT, "", 1).replace(COUNTER_SCRIPT, "", 1)
+        if webauthn:  # our own file, external and deferred; still nothing inline
+            body = body.replace(WEBAUTHN_SCRIPT, "", 1)
         assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=", body, re.I), where
 
 

@@ -11,7 +11,7 @@ from intake.services import site
 from tests.support.factories import csrf_token
 
 VALUES = {"ack_due_days": "3", "response_due_days": "14", "stats_threshold": "10",
-          "retention_days": "365"}
+          "retention_days": "365", "admins_need_security_key": "0"}
 
 
 def _save(client: Any, **values: str) -> Any:
@@ -45,3 +45,18 @@ def test_bad_values_are_refused_and_shown_back(review_client, make_staff, login_
         assert response.status_code == 400, name
         assert f'value="{bad}"' in response.get_data(as_text=True) or bad == ""
     assert site.effective(session, settings) == settings
+
+
+def test_requiring_security_keys_for_admins_is_saved_and_audited(
+        review_client, make_staff, login_as, session, settings):
+    login_as(review_client, make_staff("admin"))
+    assert site.effective(session, settings).admins_need_security_key is False
+    response = _save(review_client, **{**VALUES, "admins_need_security_key": "2"})
+    assert response.status_code == 400
+    assert _save(review_client, **{**VALUES, "admins_need_security_key": "1"}).status_code == 302
+    assert site.effective(session, settings).admins_need_security_key is True
+    entry = session.scalars(select(AuditEvent).where(
+        AuditEvent.action == "settings.change")).one()
+    assert '"admins_need_security_key": 1' in entry.detail
+    # This admin has no key yet: from now on only the key page is open to them.
+    assert review_client.get("/admin/settings").headers["Location"] == "/account/keys"

@@ -36,7 +36,7 @@ EXPECTED_OPEN = frozenset({
     "setup.page", "setup.passphrase", "setup.code", "setup.qr",
 })
 # After the passphrase, before the code.
-EXPECTED_PRE_2FA = frozenset({"review.second_factor", "review.logout"})
+EXPECTED_PRE_2FA = frozenset({"review.second_factor", "review.logout", "keys.sign_in"})
 EVERYONE = frozenset({"admin", "reviewer", "analyst"})
 READERS = frozenset({"admin", "reviewer"})
 ADMIN = frozenset({"admin"})
@@ -44,6 +44,7 @@ STATS = frozenset({"admin", "analyst"})
 EXPECTED_ROLES = {
     "account.account": EVERYONE, "account.account_passphrase": EVERYONE,
     "account.account_zone": EVERYONE,
+    "keys.manage": EVERYONE, "keys.add": EVERYONE, "keys.remove": EVERYONE,
     "admin.deactivate": ADMIN, "admin.grant": ADMIN, "admin.grant_post": ADMIN,
     "admin.invite": ADMIN, "admin.recovery": ADMIN, "admin.recovery_wrap": ADMIN,
     "admin.settings": ADMIN, "admin.settings_post": ADMIN, "admin.staff": ADMIN,
