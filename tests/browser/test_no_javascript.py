@@ -86,7 +86,7 @@ def test_quick_exit_with_javascript_replaces_the_history_entry(live_public, new_
 
 def test_screenshots_of_the_reporter_pages(live_public, new_page):
     """Only writes files when INTAKE_SCREENSHOTS=1; otherwise checks the pages render."""
-    for lang in ("en", "ru"):
+    for lang in ("en", "ru", "uz_Cyrl"):
         for width, viewport in (("desktop", None), ("phone", {"width": 360, "height": 740})):
             page = new_page(js=False, viewport=viewport)
             page.goto(f"{live_public.url}/?lang={lang}")
