@@ -53,6 +53,8 @@ class Case(Base):
     reply_public_key: Mapped[bytes] = mapped_column(LargeBinary)
     consent_stats: Mapped[bool] = mapped_column(Boolean, default=False)
     unread_followup: Mapped[bool] = mapped_column(Boolean, default=False)
+    # Restricted to named colleagues: other members of its teams see only the reference.
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
 
     items = relationship(
         "Item", back_populates="case", cascade="all, delete-orphan", passive_deletes=True

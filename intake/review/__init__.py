@@ -22,18 +22,20 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         admin,
         audit_views,
         auth,
+        case_access,
         cases,
         files,
         nav,
         stats_views,
+        teams_admin,
     )
     from intake.review.localtime import localtime
 
     access.install(app)
     nav.install(app)
     app.add_template_filter(localtime, "localtime")
-    for blueprint in (auth.bp, account.bp, admin.bp, audit_views.bp, cases.bp, files.bp,
-                      stats_views.bp):
+    for blueprint in (auth.bp, account.bp, admin.bp, audit_views.bp, cases.bp, case_access.bp,
+                      files.bp, stats_views.bp, teams_admin.bp):
         app.register_blueprint(blueprint)
     ratelimit.install(app, settings)  # last: limits the endpoints registered above
     require_endpoints(app, "open endpoints", access.OPEN_ENDPOINTS)

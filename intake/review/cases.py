@@ -13,9 +13,10 @@ from werkzeug.wrappers import Response
 from intake.models import Case, Item, Staff
 from intake.review.access import current_private_key, current_staff, roles
 from intake.review.case_forms import LabelForm, TextForm, TriageForm
+from intake.services import need_to_know as ntk
 from intake.services import triage as tr
 from intake.services.cases import CaseIntegrityError, read_case
-from intake.services.inbox import InboxFilter, inbox_page
+from intake.services.inbox import InboxFilter, inbox_page, inbox_restricted
 from intake.services.inbox_filters import label_groups
 from intake.vocab import (
     ACT_TYPES,
@@ -43,7 +44,9 @@ def inbox() -> tuple[str, int]:
     except ValueError:
         return render_template("error.html", code=400, message=_(
             "This page link is not valid. Please start again from the first page.")), 400
+    restricted = inbox_restricted(db_session(), current_staff().id)
     return render_template("review/inbox.html", page=page, statuses=STATUS_LABELS,
+                           restricted=restricted,
                            priorities=PRIORITY_LABELS, label_groups=label_groups(),
                            filters=filters, keep=filters.query_args()), 200
 
@@ -58,6 +61,12 @@ def case(reference: str) -> tuple[str, int]:
 def _render_case(reference: str, problem: object, typed: dict[str, str],
                  code: int) -> tuple[str, int]:
     session = db_session()
+    found = tr.find_case(session, reference)
+    if found is not None and not ntk.holds_case(session, current_staff().id, found.id):
+        if ntk.sees_restricted(session, current_staff().id, found):
+            return render_template("review/case_restricted.html",
+                                   reference=found.reference), 403
+        abort(404)  # outside its teams: as if it did not exist
     try:
         view = read_case(session, current_staff(), current_private_key(), reference[:16])
     except CaseIntegrityError:
@@ -78,8 +87,9 @@ def _render_case(reference: str, problem: object, typed: dict[str, str],
 
 
 def _case_or_404(reference: str) -> Case:
+    """The case if the signed-in reader holds it; writes by anyone else are refused alike."""
     found = tr.find_case(db_session(), reference)
-    if found is None:
+    if found is None or not ntk.holds_case(db_session(), current_staff().id, found.id):
         abort(404)
     return found
 
