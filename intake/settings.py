@@ -40,6 +40,9 @@ class Settings:
     rate_limit_secret: str
     behind_tls: bool
     site_name: str
+    organisation_name: str
+    organisation_contact_url: str
+    usual_reply_days: int
     quick_exit_url: str
     max_report_chars: int
     max_file_mb: int
@@ -180,6 +183,12 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
             f"max_image_pixels must be between 1 and {MAX_IMAGE_PIXELS_CEILING}")
     if int(values["cleaning_slots"]) < 1 or int(values["max_request_pixels"]) < 1:
         raise SettingsError("cleaning_slots and max_request_pixels must be at least 1")
+    contact = str(values.get("organisation_contact_url", ""))
+    if contact and not contact.startswith(("https://", "http://")):
+        # Rendered as a link on the public form: never a javascript: or data: URL.
+        raise SettingsError("organisation_contact_url must start with https:// or http://")
+    if int(values.get("usual_reply_days", 0)) < 0:
+        raise SettingsError("usual_reply_days must not be negative")
     if not values["database_url"]:
         values["database_url"] = f"sqlite:///{values['data_dir'] / 'intake.db'}"
     return Settings(**values)

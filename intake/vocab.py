@@ -6,10 +6,15 @@ from collections.abc import Sequence
 
 from flask_babel import lazy_gettext as _l
 
+# Codes are stable: a stored label keeps its code forever (docs/vocabularies.md maps each
+# code to the nearest HURIDOCS term); only the words may change.
 ACT_TYPES = {
     "threats": _l("Threats and death threats"),
-    "surveillance": _l("Surveillance and stalking"),
+    "surveillance": _l("Being followed, watched or photographed (physical surveillance)"),
+    "wiretapping": _l("Wiretapping and interception of calls and messages"),
     "assault": _l("Physical assault"),
+    "torture": _l("Torture or ill-treatment"),
+    "death_custody": _l("Death in custody"),
     "detention": _l("Arbitrary arrest or detention"),
     "raid": _l("Raid or search of office or home"),
     "judicial": _l("Judicial harassment and fabricated charges"),

@@ -29,5 +29,6 @@ def install(app: Flask) -> None:
         "quick_exit_url": settings_of(app).quick_exit_url,
         "footer_links": footer_links,
         "limit_hint": limit_hint,
+        "organisation": settings_of(app),
         "text_limit": text_limit,
     })

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake.crypto import DecryptionError, ReceiptKeys, derive_receipt_keys, normalize_code
@@ -46,11 +46,34 @@ class Reply:
 
 
 @dataclass(frozen=True)
+class Sent:
+    """Something the reporter sent, as the receipt page lists it: the day, whether it was the
+    report or more information, and how many files came with it (never its content)."""
+
+    at: datetime
+    kind: str
+    files: int
+
+
+@dataclass(frozen=True)
 class ReceiptView:
-    """What a right receipt code shows: status and replies, nothing the reporter wrote."""
+    """What a right receipt code shows: status, replies, and the days the reporter sent
+    something (so they know what arrived); nothing the reporter wrote."""
 
     status: str
     replies: list[Reply]
+    sent: list[Sent] = field(default_factory=list)
+
+
+def _sent(session: Session, case: Case) -> list[Sent]:
+    """The report and each follow-up, oldest first, with their file counts."""
+    files = dict(session.execute(
+        select(Item.parent_id, func.count()).where(
+            Item.case_id == case.id, Item.kind == "attachment").group_by(Item.parent_id)).all())
+    rows = session.execute(select(Item.id, Item.kind, Item.created_at).where(
+        Item.case_id == case.id, Item.kind.in_(("report", "followup")))
+        .order_by(Item.created_at, Item.kind.desc())).all()
+    return [Sent(at, kind, int(files.get(item_id, 0))) for item_id, kind, at in rows]
 
 
 def _case_for(session: Session, settings: Settings, code: str) -> tuple[Case | None, ReceiptKeys]:
@@ -83,7 +106,7 @@ def open_receipt(session: Session, settings: Settings, code: str) -> ReceiptView
     case, keys = _case_for(session, settings, code)
     if case is None:
         return None
-    return ReceiptView(case.status, _replies(session, case, keys))
+    return ReceiptView(case.status, _replies(session, case, keys), _sent(session, case))
 
 
 @dataclass(frozen=True)
@@ -103,7 +126,7 @@ def add_followup(session: Session, settings: Settings, code: str, text: str,
     case, keys = _case_for(session, settings, code)
     if case is None:
         return None
-    view = ReceiptView(case.status, _replies(session, case, keys))
+    view = ReceiptView(case.status, _replies(session, case, keys), _sent(session, case))
     try:
         if not text.strip() and not (files and files.files):
             raise EmptyFollowup(_("Please write something or choose a file to send."))
@@ -111,7 +134,7 @@ def add_followup(session: Session, settings: Settings, code: str, text: str,
     except (EmptyFollowup, UploadProblem) as exc:
         session.rollback()
         raise FollowupRefused(str(exc), view, getattr(exc, "status", 400)) from None
-    return FollowupDone(view, prepared)
+    return FollowupDone(replace(view, sent=_sent(session, case)), prepared)
 
 
 def _store(session: Session, settings: Settings, case: Case, text: str,

@@ -201,3 +201,43 @@ def test_too_long_testimony_is_refused_with_counts_and_kept(public_client, make_
     assert what in body  # every character given back, nothing cut
     assert form_receipt_code(body) == code
     assert _cases(session) == 0
+
+
+def test_the_form_says_who_runs_it_and_when_replies_come(settings, database, make_staff):
+    from intake.public import create_app
+
+    cfg = settings.replace(organisation_name="Bir Duino Centre",
+                           organisation_contact_url="https://example.org/contact",
+                           usual_reply_days=3)
+    make_staff("reviewer")
+    page = create_app(cfg, database).test_client().get("/").get_data(as_text=True)
+    before_first_field = page[:page.index('name="what"')]
+    assert "This service is run by Bir Duino Centre." in before_first_field
+    assert 'href="https://example.org/contact"' in before_first_field
+    assert "We usually reply within 3 days." in before_first_field
+    assert "Tor Browser" in before_first_field and 'href="/safety"' in before_first_field
+
+
+def test_a_contact_url_that_is_not_a_web_address_is_refused(tmp_path):
+    import pytest
+
+    from intake.settings import SettingsError, load_settings
+
+    for bad in ("javascript:alert(1)", "data:text/html,x", "//evil.example"):
+        with pytest.raises(SettingsError):
+            load_settings(environ={}, data_dir=str(tmp_path), organisation_contact_url=bad)
+
+
+def test_the_case_page_lists_what_arrived_but_not_its_content(public_client, make_staff):
+    from tests.public.helpers import open_receipt_page
+
+    make_staff("reviewer")
+    code, token = _served(public_client)
+    _post(public_client, code, token, what="SECRET-WORDS-OF-THE-REPORT")
+    page = open_receipt_page(public_client, code).get_data(as_text=True)
+    assert "What you sent" in page and "your report" in page
+    assert "SECRET-WORDS-OF-THE-REPORT" not in page
+    sent = public_client.post("/receipt/followup", data={
+        "code": code, "text": "More: SECRET-FOLLOWUP", "csrf_token": csrf_token(page)},
+        content_type="multipart/form-data").get_data(as_text=True)
+    assert "more information" in sent and "SECRET-FOLLOWUP" not in sent.split("What you sent")[1]

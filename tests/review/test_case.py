@@ -20,7 +20,7 @@ def test_case_page_escapes_and_audits(public_client, review_client, make_staff, 
     html = review_client.get(f"/cases/{ref}").get_data(as_text=True)
     assert "<script>alert" not in html and "<b>x</b>" not in html
     assert html.count("&lt;script&gt;alert(1)&lt;/script&gt;") == 3
-    assert "Surveillance and stalking" in html
+    assert "Being followed, watched or photographed (physical surveillance)" in html
     with database.transaction() as s:
         events = s.scalars(select(AuditEvent).where(AuditEvent.action == "case.view")).all()
         assert [e.target for e in events] == [ref]

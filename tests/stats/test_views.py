@@ -23,7 +23,7 @@ def test_analyst_reaches_statistics_but_no_case(analyst_client, session, make_ca
     assert page.status_code == 200
     html = page.get_data(as_text=True)
     assert "Reported cases, not prevalence" in html
-    assert "Surveillance and stalking" in html
+    assert "Being followed, watched or photographed (physical surveillance)" in html
     app = analyst_client.application
     case_rules = [r for r in app.url_map.iter_rules() if r.endpoint.startswith("cases.")]
     for rule in case_rules:
