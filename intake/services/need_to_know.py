@@ -95,11 +95,17 @@ def set_readers(session: Session, actor: Staff, private_key: bytes, case: Case,
     """Make `readers` exactly the staff who hold wraps of this case's items (the caller
     commits): wrap what the actor can open to the ones lacking it, delete every other
     staff wrap. Items the actor cannot open are not passed on; recovery wraps stay."""
+    return _rewrap(session, actor, private_key, [case.id], _readers(session, readers))
+
+
+def _rewrap(session: Session, actor: Staff, private_key: bytes, case_ids: list[str],
+            public: dict[str, bytes]) -> Reshaped:
+    """set_readers for many cases at once: one query for the items, one for the wraps, one
+    key load, one insert and one delete (moving thousands of cases stays a batch job)."""
     items = {item.id: item for item in session.scalars(
-        select(Item).where(Item.case_id == case.id))}
+        select(Item).where(Item.case_id.in_(case_ids)))}
     if not items:
         return Reshaped(0, 0, 0)
-    public = _readers(session, readers)
     held: dict[str, set[str]] = {}
     mine = {}
     for item_id, staff_id, wrapped in session.execute(
@@ -131,45 +137,66 @@ def set_readers(session: Session, actor: Staff, private_key: bytes, case: Case,
     return Reshaped(len(rows), int(getattr(deleted, "rowcount", 0) or 0), unreachable)
 
 
-def move_case(session: Session, actor: Staff, private_key: bytes, case: Case,
-              team_ids: list[str], commit: bool = True) -> Reshaped:
-    """Hand the case to other team(s): re-wrap to their members, delete every other staff
-    wrap, lift any restriction; audited with the old and new team names."""
-    _require_access(session, actor, case)
+def _move_target(session: Session, team_ids: list[str]) -> tuple[dict[str, str], set[str]]:
+    """The chosen teams (id -> name) and their readers; refused if either is empty."""
     names = dict(session.execute(select(Team.id, Team.name).where(Team.id.in_(team_ids))).all())
     if not team_ids or len(names) != len(set(team_ids)):
         raise NeedToKnowError(_l("Choose at least one existing team."))
     readers = routing.reader_ids_for_teams(session, list(names))
     if not readers:
         raise NeedToKnowError(_l("Nobody in these teams could read the case: add members first."))
-    before = case_team_names(session, case)
-    done = set_readers(session, actor, private_key, case, readers)
-    session.execute(delete(CaseTeam).where(CaseTeam.case_id == case.id))
-    session.add_all(CaseTeam(case_id=case.id, team_id=t) for t in names)
-    case.restricted = False
-    record(session, actor, "case.move", target=case.reference,
-           detail={"from": before, "to": sorted(names.values()), "wraps_added": done.added,
+    return names, readers
+
+
+def _moved(session: Session, actor: Staff, cases: list[Case], names: dict[str, str],
+           done: Reshaped) -> None:
+    """Point the cases at their new teams and lift restrictions; one audit event names
+    every case moved (one case from its page, up to a batch from move_cases)."""
+    ids = [c.id for c in cases]
+    before = sorted(set(session.scalars(select(Team.name).join(
+        CaseTeam, CaseTeam.team_id == Team.id).where(CaseTeam.case_id.in_(ids)))))
+    session.execute(delete(CaseTeam).where(CaseTeam.case_id.in_(ids)))
+    session.add_all(CaseTeam(case_id=c.id, team_id=t) for c in cases for t in names)
+    for case in cases:
+        case.restricted = False
+    record(session, actor, "case.move",
+           target=cases[0].reference if len(cases) == 1 else f"{len(cases)} cases",
+           detail={"cases": [c.reference for c in cases], "from": before,
+                   "to": sorted(names.values()), "wraps_added": done.added,
                    "wraps_deleted": done.removed})
-    if commit:
-        session.commit()
+
+
+def move_case(session: Session, actor: Staff, private_key: bytes, case: Case,
+              team_ids: list[str]) -> Reshaped:
+    """Hand the case to other team(s): re-wrap to their members, delete every other staff
+    wrap, lift any restriction; audited with the old and new team names."""
+    _require_access(session, actor, case)
+    names, readers = _move_target(session, team_ids)
+    done = _rewrap(session, actor, private_key, [case.id], _readers(session, readers))
+    _moved(session, actor, [case], names, done)
+    session.commit()
     return done
 
 
 def move_cases(session: Session, actor: Staff, private_key: bytes, references: list[str],
                team_ids: list[str], progress: Callable[[int, int], None] | None = None,
                batch: int = 200) -> int:
-    """Move many cases, committing every `batch` (a crash loses at most one batch);
+    """Move many cases in batches (one commit each: a crash loses at most one batch);
     cases the actor cannot read are skipped. Returns how many moved."""
+    names, readers = _move_target(session, team_ids)
+    public = _readers(session, readers)
     moved = 0
     for start in range(0, len(references), batch):
         chunk = references[start:start + batch]
-        for case in session.scalars(select(Case).where(Case.reference.in_(chunk))):
-            try:
-                move_case(session, actor, private_key, case, team_ids, commit=False)
-            except NeedToKnowError:
-                continue
-            moved += 1
+        held = (select(Item.case_id).join(KeyWrap, KeyWrap.item_id == Item.id)
+                .where(Item.kind == "report", KeyWrap.staff_id == actor.id))
+        cases = list(session.scalars(select(Case).where(Case.reference.in_(chunk),
+                                                        Case.id.in_(held))))
+        if cases:
+            done = _rewrap(session, actor, private_key, [c.id for c in cases], public)
+            _moved(session, actor, cases, names, done)
         session.commit()
+        moved += len(cases)
         if progress is not None:
             progress(min(start + batch, len(references)), len(references))
     return moved

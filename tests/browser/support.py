@@ -40,12 +40,14 @@ REVIEW_PAGES = {
 REVIEW_SIGNED_IN_PAGES: dict[str, str] = {
     "inbox": "/",
     "case": "/cases/{case}",
+    "case-access": "/cases/{case}/access",
     "account": "/account",
     "admin-staff": "/admin/staff",
     "admin-grant": "/admin/staff/{staff}/access",
     "admin-recovery": "/admin/recovery",
     "admin-recovery-wrap": "/admin/recovery/{recovery}/wrap",
     "admin-settings": "/admin/settings",
+    "admin-teams": "/admin/teams",
     "audit": "/audit",
     "stats": "/stats",
 }
