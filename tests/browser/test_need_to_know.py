@@ -5,12 +5,13 @@ language."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
-from intake.models import Item, KeyWrap, Staff
+from intake.models import Item, KeyWrap, Staff, Team
 from tests.browser.conftest import case_for_receipt, enrolled_staff
 from tests.browser.support import LANGS, axe_violations, with_lang
 from tests.support.factories import StaffHandle
@@ -19,11 +20,15 @@ WHAT = "Browser check of need to know: a car waited outside the Osh office."
 
 
 @pytest.fixture(scope="module")
-def colleagues(live_settings: Any, live_database: Any) -> dict[str, StaffHandle]:
-    """Two more readers for the Osh team."""
-    return {name: enrolled_staff(live_settings, live_database, name, "reviewer",
-                                 f"{name} correct horse battery staple")
-            for name in ("osh_two", "osh_three")}
+def colleagues(live_settings: Any, live_database: Any) -> Iterator[dict[str, StaffHandle]]:
+    """Two more readers for the Osh team. Afterwards the teams are removed again, so the
+    browser tests that run later in the shared live instance see no routing (every reader
+    receives every new case, as they expect)."""
+    yield {name: enrolled_staff(live_settings, live_database, name, "reviewer",
+                                f"{name} correct horse battery staple")
+           for name in ("osh_two", "osh_three")}
+    with live_database.transaction() as s:
+        s.execute(delete(Team))
 
 
 def _submit(page: Any) -> None:

@@ -221,3 +221,53 @@ def test_restrict_page_posts_as_one_form(org: Any, public_client: Any, review_cl
         "csrf_token": csrf_token(page), "readers": ["not-a-staff-id"]})
     assert forged.status_code == 400
     assert _wrap_holders(session, case.id) == {"osh1", "osh2"}
+
+
+def _case_rules(app: Any) -> list[tuple[str, str]]:
+    """Every review route about one case or one of its items, found in the URL map, so a
+    case endpoint added later is covered without editing this test."""
+    found = []
+    for rule in app.url_map.iter_rules():
+        if "<reference>" in rule.rule or "<item_id>" in rule.rule:
+            for method in sorted((rule.methods or set()) - {"HEAD", "OPTIONS"}):
+                found.append((method, rule.rule))
+    return found
+
+
+def test_every_case_endpoint_refuses_staff_without_access(
+        org: Any, public_client: Any, review_client: Any, login_as: Any, session: Any) -> None:
+    _submit(public_client, "osh", OSH_TEXT)
+    case = _only_case(session)
+    attachment_or_report = session.scalars(select(Item.id).where(
+        Item.case_id == case.id)).first()
+    rules = _case_rules(review_client.application)
+    assert ("POST", "/cases/<reference>/restrict") in rules and ("GET", "/files/<item_id>") in rules
+    login_as(review_client, org["people"]["osh1"])
+    token = csrf_token(review_client.get(f"/cases/{case.reference}").get_data(as_text=True))
+    before_items = session.scalar(select(func.count()).select_from(Item))
+    before_wraps = session.scalar(select(func.count()).select_from(KeyWrap))
+    for who in ("outsider", "admin"):  # an admin outside the team is refused the same way
+        login_as(review_client, org["people"][who])
+        token = csrf_token(review_client.get("/account").get_data(as_text=True))
+        for method, rule in rules:
+            url = rule.replace("<reference>", case.reference).replace(
+                "<item_id>", str(attachment_or_report))
+            body = {"csrf_token": token, "text": "forged", "status": "in_review",
+                    "priority": "urgent", "teams": list(org["teams"].values()),
+                    "readers": [org["people"][who].id], "colleague": org["people"][who].id,
+                    "act": "threats"}
+            response = (review_client.get(url) if method == "GET"
+                        else review_client.post(url, data=body))
+            assert response.status_code in (403, 404), (who, method, rule,
+                                                         response.status_code)
+            text = response.get_data(as_text=True)
+            assert OSH_TEXT not in text and "Surveillance" not in text, (method, rule)
+    session.expire_all()
+    fresh = session.get(Case, case.id)
+    assert fresh.status == "new" and fresh.priority == "normal" and not fresh.restricted
+    assert session.scalar(select(func.count()).select_from(Item)) == before_items
+    assert session.scalar(select(func.count()).select_from(KeyWrap)) == before_wraps
+    assert _wrap_holders(session, case.id) == {"osh1", "osh2", "osh3"}
+    actions = set(session.scalars(select(AuditEvent.action).where(
+        AuditEvent.target == case.reference)))
+    assert actions <= {"case.view"}
