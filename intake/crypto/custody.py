@@ -1,6 +1,6 @@
 """Split custody of the recovery key: k-of-n Shamir shares, so no single trustee holds it.
 
-The sharing itself is pycryptodome's `Crypto.Protocol.SecretSharing.Shamir` (GF(2^128),
+The sharing itself is pycryptodomex's `Cryptodome.Protocol.SecretSharing.Shamir` (GF(2^128),
 16-byte secrets). The 96-byte private key is cut into six 16-byte blocks, each shared with
 its own random polynomial at the same x-coordinates; a trustee's share is the x-coordinate
 and their six y-values. Fewer than k shares reveal nothing about any block. Each share
@@ -14,7 +14,7 @@ import base64
 import binascii
 from dataclasses import dataclass
 
-from Crypto.Protocol.SecretSharing import Shamir
+from Cryptodome.Protocol.SecretSharing import Shamir
 
 from intake.crypto.keys import PRIVATE_KEY_LEN, fingerprint, public_from_private
 
