@@ -1,6 +1,6 @@
 """Moving cases to another team: the re-wrap, as a ratio of a plain read of the same cases.
 
-    .venv/bin/python bench/move_team.py [--cases 10000] [--pg]
+    .venv/bin/python bench/move_team.py [--cases 10000] [--quick] [--pg]
 
 A throw-away instance with two teams of three reviewers and a recovery key; N cases, each
 a real encrypted report wrapped to team A and the recovery key (written straight to the
@@ -143,12 +143,14 @@ def run(backend: str, n: int) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cases", type=int, default=10_000)
+    parser.add_argument("--quick", action="store_true", help="1,000 cases (make bench)")
     parser.add_argument("--pg", action="store_true", help="also on PostgreSQL")
     args = parser.parse_args()
-    run("sqlite", args.cases)
+    cases = 1_000 if args.quick else args.cases
+    run("sqlite", cases)
     if args.pg:
         if pg_available():
-            run("postgresql", args.cases)
+            run("postgresql", cases)
         else:
             print("PostgreSQL not reachable: skipped", file=sys.stderr)
 
