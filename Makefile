@@ -6,10 +6,12 @@ PIP := $(PY) -m pip --disable-pip-version-check
 
 .PHONY: run test check audit install install-dev lint bench translations catalogs browser-deps clean
 
+# Catalogues translators edit; uz_Cyrl (Uzbek in Cyrillic) is generated from uz.
 LANGS := ru ky uz
+GENERATED_LANGS := uz_Cyrl
 TRANSLATIONS := intake/translations
 POT := $(TRANSLATIONS)/messages.pot
-MO_FILES := $(foreach l,$(LANGS),$(TRANSLATIONS)/$(l)/LC_MESSAGES/messages.mo)
+MO_FILES := $(foreach l,$(LANGS) $(GENERATED_LANGS),$(TRANSLATIONS)/$(l)/LC_MESSAGES/messages.mo)
 PYBABEL := $(VENV)/bin/pybabel
 # The keywords our code uses: _ / gettext, _l / lazy_gettext, _n / lazy_ngettext.
 EXTRACT_KEYWORDS := -k _l -k lazy_gettext -k _n:1,2 -k lazy_ngettext:1,2
@@ -38,6 +40,8 @@ translations: $(VENV)/.base
 	    $(PYBABEL) -q update --no-wrap --ignore-obsolete -i $(POT) -d $(TRANSLATIONS) -l $$l; \
 	  else $(PYBABEL) -q init --no-wrap -i $(POT) -d $(TRANSLATIONS) -l $$l; fi; \
 	done
+	$(PY) -m intake.uz_cyrillic $(TRANSLATIONS)/uz/LC_MESSAGES/messages.po \
+	  $(TRANSLATIONS)/uz_Cyrl/LC_MESSAGES/messages.po
 	$(MAKE) catalogs
 
 # Compiled catalogues (.mo) are build output: `make run` and `make test` build them.

@@ -11,7 +11,7 @@ REMOVE, KEEP = "remove", "keep"
 class FileFields:
     """Several files and the metadata choice; mixed into a FlaskForm."""
 
-    files = MultipleFileField(_l("Files (optional)"))
+    files = MultipleFileField(_l("Files"))
     metadata = RadioField(
         _l("Location and device data in your files"),
         choices=[

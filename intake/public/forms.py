@@ -50,7 +50,7 @@ class ReportForm(FormBodyOnly, FlaskForm, FileFields):
     """Everything a defender may tell us; only 'what happened' is required."""
 
     what = TextAreaField(
-        _l("What happened?"),
+        _l("What happened? (required)"),
         validators=[DataRequired(_l("Please describe what happened.")), within_limit],
         description=_l("In your own words. Include anything you think matters."),
     )
@@ -70,7 +70,7 @@ class ReportForm(FormBodyOnly, FlaskForm, FileFields):
     )
     region = SelectField(_l("Region"), validators=[Optional()])
     place = StringField(
-        _l("Place (optional)"), validators=[Optional(), Length(max=300)],
+        _l("Place"), validators=[Optional(), Length(max=300)],
         description=_l("A town or district is enough. Do not give your home address."),
     )
     acts = MultiCheckboxField(_l("What kind of incident? (choose any)"),
@@ -79,7 +79,7 @@ class ReportForm(FormBodyOnly, FlaskForm, FileFields):
                                       choices=list(vocab.PERPETRATORS.items()))
     danger_now = BooleanField(_l("I am in danger now"))
     contact = TextAreaField(
-        _l("How can we reach you safely? (optional)"),
+        _l("How can we reach you safely?"),
         validators=[Optional(), Length(max=1000)],
         description=_l("Only if it is safe. You can also come back with your receipt code."),
     )

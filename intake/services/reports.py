@@ -78,13 +78,12 @@ def submit_report(session: Session, settings: Settings, answers: ReportAnswers,
         raise NotAccepting()
     code = receipt_code_for(code)
     keys = derive_receipt_keys(code, site.receipt_salt(session), receipt_params(settings))
-    if _already_stored(session, keys.lookup_id):
-        return Submitted(code, already_received=True)
     prepared = attachments.prepare(settings, files)
     try:
         _store(session, settings, answers, keys, prepared, (teams, recipients))
     except IntegrityError:
-        # Two posts of the same form raced (a double tap): the other one stored it.
+        # The look-up id is unique: this form was stored before (a reload, a retry, a double
+        # tap that raced). Asking first would cost every report a query; a repeat is rare.
         session.rollback()
         if _already_stored(session, keys.lookup_id):
             return Submitted(code, already_received=True)

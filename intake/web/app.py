@@ -17,7 +17,7 @@ from werkzeug.exceptions import HTTPException
 from intake.db import Database
 from intake.settings import Settings
 from intake.web import headers, wtforms_i18n
-from intake.web.i18n import LANGUAGES, select_locale
+from intake.web.i18n import LANGUAGES, bcp47, select_locale
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -129,7 +129,7 @@ def make_flask(
 
     @app.context_processor
     def _globals() -> dict[str, Any]:
-        return {"languages": LANGUAGES, "site_name": settings.site_name,
+        return {"languages": LANGUAGES, "bcp47": bcp47, "site_name": settings.site_name,
                 "get_locale": get_locale}
 
     return app

@@ -4,8 +4,14 @@ from __future__ import annotations
 
 from flask import request, session
 
-LANGUAGES = {"en": "English", "ru": "Русский", "ky": "Кыргызча", "uz": "Oʻzbekcha"}
+LANGUAGES = {"en": "English", "ru": "Русский", "ky": "Кыргызча", "uz": "Oʻzbekcha",
+             "uz_Cyrl": "Ўзбекча"}
 DEFAULT = "en"
+
+
+def bcp47(code: str) -> str:
+    """A catalogue name as an HTML `lang` value: uz_Cyrl is written uz-Cyrl."""
+    return code.replace("_", "-")
 
 
 def select_locale() -> str:
@@ -17,4 +23,16 @@ def select_locale() -> str:
     remembered = session.get("lang")
     if remembered in LANGUAGES:
         return str(remembered)
-    return request.accept_languages.best_match(list(LANGUAGES)) or DEFAULT
+    return from_accept_language([value for value, _quality in request.accept_languages])
+
+
+def from_accept_language(tags: list[str]) -> str:
+    """The first preferred language we have: any uz-Cyrl tag (uz-Cyrl-UZ too) is Uzbek in
+    Cyrillic, other tags match on their primary language (ru-RU is ru, uz-Latn is uz)."""
+    for tag in tags:
+        parts = tag.lower().replace("_", "-").split("-")
+        if parts[0] == "uz" and "cyrl" in parts[1:]:
+            return "uz_Cyrl"
+        if parts[0] in LANGUAGES:
+            return parts[0]
+    return DEFAULT

@@ -9,6 +9,7 @@ catalogue only for a message we do not translate.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from babel import support
@@ -72,11 +73,19 @@ class OursFirst:
         return str(self.theirs.ungettext(singular, plural, n))
 
 
+@lru_cache(maxsize=16)
+def _wtforms_catalogue(locale: str) -> support.Translations | None:
+    """WTForms' own compiled catalogue for `locale`, read from disk once per process (it
+    was read on every request, a measurable share of a report's cost)."""
+    found = support.Translations.load(messages_path(), [locale], domain="wtforms")
+    return found if isinstance(found, support.Translations) else None
+
+
 def translations_for(locale: str) -> Any:
     """Our catalogue with WTForms' for `locale` behind it; ours alone if WTForms has none."""
     ours = get_translations()
-    theirs = support.Translations.load(messages_path(), [locale], domain="wtforms")
-    if not isinstance(theirs, support.Translations):
+    theirs = _wtforms_catalogue(locale)
+    if theirs is None:
         return ours
     return OursFirst(ours, theirs)
 

@@ -19,7 +19,7 @@ from tests.support.factories import StaffHandle
 ROOT = Path(__file__).resolve().parents[2]
 AXE = ROOT / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
 SCREENSHOTS = ROOT / "docs" / "screenshots"
-LANGS = ("en", "ru", "ky", "uz")
+LANGS = ("en", "ru", "ky", "uz", "uz_Cyrl")
 AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa", "best-practice"]
 
 # Public pages reached by a plain GET (name -> path). The receipt flow's pages land here.

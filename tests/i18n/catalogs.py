@@ -17,7 +17,7 @@ from babel.messages.pofile import read_po
 
 ROOT = Path(__file__).resolve().parents[2]
 TRANSLATIONS = ROOT / "intake" / "translations"
-LANGS = ("ru", "ky", "uz")
+LANGS = ("ru", "ky", "uz", "uz_Cyrl")
 
 
 def catalog(lang: str) -> Catalog:

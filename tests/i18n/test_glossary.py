@@ -22,6 +22,7 @@ FORBIDDEN_FOR_REPORTERS = {
     "ru": re.compile(r"\bдел(о|а|у|ом|ам|ами|ах)?\b", re.I),  # not "деле": "на самом деле"
     "ky": re.compile(r"\bиш(и|ти|ке|тин|тер|тери|тердин)?\b", re.I),
     "uz": re.compile(r"\bish(i|ni|ga|ning|lar|lari)?\b", re.I),
+    "uz_Cyrl": re.compile(r"\bиш(и|ни|га|нинг|лар|лари)?\b", re.I),
 }
 # Catalogue locations only staff see; everything else counts as reporter-facing.
 STAFF_ONLY = ("intake/review/", "templates/review/", "intake/notify.py", "intake/cli/")

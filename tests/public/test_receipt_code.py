@@ -68,24 +68,19 @@ def test_reposting_the_same_form_is_one_report_with_the_same_code(public_client,
     assert _cases(session) == 1
 
 
-def test_a_double_tap_race_stores_one_report(public_client, make_staff, session, monkeypatch):
-    """Both posts pass the "already stored?" check before either commits: the unique look-up
-    id decides, and the loser answers "already received" with the same code."""
+def test_another_conflict_is_not_taken_for_a_repeat(public_client, make_staff, session,
+                                                     monkeypatch):
+    """Only the look-up id makes a post a repeat: any other unique clash (here a forced
+    reference collision) must not answer "already received" for a report never stored."""
     make_staff("reviewer")
+    first = _post(public_client, *_served(public_client))
+    taken = session.scalars(select(Case.reference)).one()
+    monkeypatch.setattr(reports, "new_reference", lambda _session: taken)
     code, token = _served(public_client)
-    real = reports._already_stored
-    calls = {"n": 0}
-
-    def blind_first_check(session: Any, lookup_id: bytes) -> bool:
-        calls["n"] += 1
-        return False if calls["n"] <= 2 else real(session, lookup_id)
-
-    monkeypatch.setattr(reports, "_already_stored", blind_first_check)
-    assert _post(public_client, code, token).status_code == 200
-    second = _post(public_client, code, token)
-    assert second.status_code == 200
-    assert receipt_code(second.get_data(as_text=True)) == code
-    assert "We had already received this report" in second.get_data(as_text=True)
+    clash = _post(public_client, code, token, what="Text that must come back")
+    body = clash.get_data(as_text=True)
+    assert first.status_code == 200 and clash.status_code == 503
+    assert "already received" not in body and "Text that must come back" in body
     assert _cases(session) == 1
 
 
