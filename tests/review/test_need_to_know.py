@@ -271,3 +271,38 @@ def test_every_case_endpoint_refuses_staff_without_access(
     actions = set(session.scalars(select(AuditEvent.action).where(
         AuditEvent.target == case.reference)))
     assert actions <= {"case.view"}
+
+
+def test_teams_admin_pages_refuse_forgery_and_non_admins(
+        org: Any, review_client: Any, login_as: Any, session: Any) -> None:
+    login_as(review_client, org["people"]["osh1"])
+    assert review_client.get("/admin/teams").status_code == 403
+    login_as(review_client, org["people"]["admin"])
+    page = review_client.get("/admin/teams")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    token = csrf_token(html)
+    assert "Osh office" in html and "osh3" in html
+    legal = org["teams"]["Legal"]
+    forged = review_client.post(f"/admin/teams/{legal}/members",
+                                data={"csrf_token": token, "staff": "not-a-staff-id"})
+    assert forged.status_code == 400
+    twice = review_client.post("/admin/teams", data={"csrf_token": token, "name": "Legal"})
+    assert twice.status_code == 409 and "already exists" in twice.get_data(as_text=True)
+    no_csrf = review_client.post("/admin/teams/reading", data={"admins_read_all": "y"})
+    assert no_csrf.status_code == 400 and routing.admins_read_all(session) is False
+    on = review_client.post("/admin/teams/reading",
+                            data={"csrf_token": token, "admins_read_all": "y"})
+    assert on.status_code == 303
+    session.expire_all()
+    assert routing.admins_read_all(session) is True
+    route = review_client.post("/admin/teams/routing",
+                               data={"csrf_token": token, "region": "naryn", "team": legal})
+    assert route.status_code == 303
+    assert teams.rules(session)["naryn"] == legal
+    bad_region = review_client.post("/admin/teams/routing",
+                                    data={"csrf_token": token, "region": "mars", "team": legal})
+    assert bad_region.status_code == 400 and "mars" not in teams.rules(session)
+    actions = set(session.scalars(select(AuditEvent.action)))
+    assert {"team.create", "team.member_add", "team.route",
+            "settings.admins_read_all"} <= actions
