@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip --disable-pip-version-check
 
-.PHONY: run test check audit install install-dev lint bench translations catalogs browser-deps clean
+.PHONY: run test check audit install install-dev lint bench mutation translations catalogs browser-deps clean
 
 # Catalogues translators edit; uz_Cyrl (Uzbek in Cyrillic) is generated from uz.
 LANGS := ru ky uz
@@ -83,6 +83,11 @@ lint: check
 
 bench: install-dev
 	$(PY) bench/run_all.py
+
+# Mutation testing of the security-critical modules (not part of `make test`; tens of
+# minutes). Modules and their tests: GROUPS in .ci/mutation.py. Times: docs/testing.md.
+mutation: install-dev catalogs
+	$(PY) .ci/mutation.py $(GROUPS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache .cache $(MO_FILES) $(POT)

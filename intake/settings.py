@@ -66,6 +66,7 @@ class Settings:
     stats_epsilon: float
     transparency_page: bool
     retention_days: int
+    backup_recipients: tuple[str, ...]
     rate_limit_storage: str
     rate_limit_submit: str
     rate_limit_receipt: str
@@ -159,6 +160,7 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
     values.update(overrides)
     values["data_dir"] = Path(values["data_dir"]).resolve()
     values["regions"] = tuple(values["regions"])
+    values["backup_recipients"] = tuple(str(p) for p in values["backup_recipients"])
     if values["env"] not in ("development", "production"):
         raise SettingsError("env must be 'development' or 'production'")
     missing = [k for k in SECRET_KEYS if str(values.get(k, "")) in DEV_SECRET_MARKERS]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from intake.cli import audit, db, decrypt, keys, maintenance, notify, serve, staff, stats
+from intake.cli import audit, backup, db, decrypt, keys, maintenance, notify, serve, staff, stats
 
 
 @click.group()
@@ -12,5 +12,5 @@ def main() -> None:
     """Intake: secure incident-reporting intake (operator commands)."""
 
 
-for module in (audit, db, decrypt, keys, maintenance, notify, serve, staff, stats):
+for module in (audit, backup, db, decrypt, keys, maintenance, notify, serve, staff, stats):
     module.register(main)

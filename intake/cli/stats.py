@@ -28,20 +28,21 @@ def register(main: click.Group) -> None:
                   help="File to write (default: standard output).")
     @click.option("--epsilon", type=click.FloatRange(min=0), default=None,
                   help="Differential-privacy epsilon (default: the stats_epsilon setting).")
-    @click.option("--quarter-from", default="", help="First quarter, e.g. 2026-Q1.")
-    @click.option("--quarter-to", default="", help="Last quarter, e.g. 2026-Q4.")
-    def export(fmt: str, out: Path | None, epsilon: float | None, quarter_from: str,
-               quarter_to: str) -> None:
+    @click.option("--period", default="all",
+                  help="all (default), a year (2026) or a quarter (2026-Q1) with data.")
+    def export(fmt: str, out: Path | None, epsilon: float | None, period: str) -> None:
         """Export protected statistics (suppression always; noise when epsilon > 0)."""
         try:
-            filters = parse_filters({"quarter_from": quarter_from, "quarter_to": quarter_to})
+            filters = parse_filters({"period": period})
         except FilterError as exc:
-            raise click.BadParameter(str(exc)) from exc
+            raise click.BadParameter(str(exc), param_hint="--period") from exc
         cfg = settings()
         db = database(cfg)
         try:
             with db.transaction() as session:
                 result = service.export(session, cfg, None, filters, fmt, epsilon)
+        except FilterError as exc:
+            raise click.BadParameter(str(exc), param_hint="--period") from exc
         finally:
             db.dispose()
         if out is None:

@@ -7,7 +7,7 @@ from werkzeug.wrappers import Response
 
 from intake.services.stats_releases import latest_approved
 from intake.stats import charts
-from intake.stats.labels import NOTE, code_label, suppression_legend, title
+from intake.stats.labels import NOTE, code_label, hidden_legend, period_label, title
 from intake.web.app import db_session
 
 bp = Blueprint("transparency", __name__)
@@ -18,7 +18,8 @@ def page() -> str:
     """A light page: the tables of the latest approved release and its chart."""
     payload = latest_approved(db_session())
     return render_template("public/transparency.html", payload=payload, note=NOTE,
-                           label=code_label, title=title, legend=suppression_legend)
+                           label=code_label, title=title, legend=hidden_legend,
+                           period_label=period_label)
 
 
 @bp.get("/transparency/chart.svg")

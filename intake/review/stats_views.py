@@ -11,7 +11,7 @@ from intake.services import statistics as service
 from intake.services import stats_releases as releases
 from intake.services.stats_page import analyst_page
 from intake.stats.filters import FilterError, parse_filters
-from intake.stats.labels import NOTE, code_label, suppression_legend, title
+from intake.stats.labels import NOTE, code_label, hidden_legend, period_label, title
 from intake.web.app import db_session, settings_of
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
@@ -19,10 +19,12 @@ bp = Blueprint("stats", __name__, url_prefix="/stats")
 
 def _render(status: int = 200, problem: str | None = None, **context: object
             ) -> tuple[str, int]:
+    context.setdefault("payload", None)
+    context.setdefault("releases", [])
     return render_template(
         "review/stats.html", problem=problem, args=request.args, note=NOTE, label=code_label,
-        title=title, legend=suppression_legend, formats=tuple(service.EXPORT_TYPES),
-        **context), status
+        title=title, legend=hidden_legend, period_label=period_label,
+        formats=tuple(service.EXPORT_TYPES), **context), status
 
 
 @bp.get("")
@@ -31,9 +33,9 @@ def index() -> tuple[str, int]:
     """Counts by act type, region, quarter, perpetrator and target, protected."""
     try:
         filters = parse_filters(request.args)
+        page = analyst_page(db_session(), settings_of(current_app), current_staff(), filters)
     except FilterError as exc:
-        return _render(400, str(exc), payload=None, releases=[])
-    page = analyst_page(db_session(), settings_of(current_app), current_staff(), filters)
+        return _render(400, str(exc))
     return _render(**page)
 
 
@@ -45,9 +47,10 @@ def export(fmt: str) -> Response | tuple[str, int]:
         abort(404)
     try:
         filters = parse_filters(request.args)
+        out = service.export(db_session(), settings_of(current_app), current_staff(), filters,
+                             fmt)
     except FilterError as exc:
-        return _render(400, str(exc), payload=None, releases=[])
-    out = service.export(db_session(), settings_of(current_app), current_staff(), filters, fmt)
+        return _render(400, str(exc))
     disposition = "inline" if fmt in ("svg", "png") else "attachment"
     return Response(out.content, mimetype=out.mimetype, headers={
         "Content-Disposition": f'{disposition}; filename="{out.filename}"'})
@@ -56,21 +59,29 @@ def export(fmt: str) -> Response | tuple[str, int]:
 @bp.post("/releases")
 @roles("analyst", "admin")
 def create_release() -> Response | tuple[str, int]:
-    """Freeze the current protected tables as a release awaiting approval."""
+    """Freeze the chosen period of the protected tables as a release awaiting approval."""
     try:
         filters = parse_filters(request.form)
+        releases.create_release(db_session(), settings_of(current_app), current_staff(),
+                                filters)
     except FilterError as exc:
-        return _render(400, str(exc), payload=None, releases=[])
-    releases.create_release(db_session(), settings_of(current_app), current_staff(), filters)
+        return _render(400, str(exc))
+    except releases.ReleaseError:
+        return _render(409, _("A number published in an earlier release is now below the "
+                              "threshold, so this release cannot be made."))
     return redirect(url_for("stats.index"), 303)
 
 
 @bp.post("/releases/<release_id>/approve")
 @roles("admin")
-def approve_release(release_id: str) -> Response:
+def approve_release(release_id: str) -> Response | tuple[str, int]:
     """Only an administrator approves what may be published."""
     try:
         releases.approve_release(db_session(), current_staff(), release_id[:64])
-    except releases.ReleaseError:
-        abort(404, _("This release does not exist."))
+    except releases.ReleaseError as exc:
+        if str(exc) == "no such release":
+            abort(404, _("This release does not exist."))
+        return _render(409, _("Another release was published after this one was made. "
+                              "Make a new release: it is checked together with every "
+                              "published one."))
     return redirect(url_for("stats.index"), 303)

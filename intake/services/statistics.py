@@ -1,4 +1,4 @@
-"""What the views and the CLI call: protected statistics, exports, with ledger and audit."""
+"""What the views and the CLI call: the protected result, its slices, exports, ledger, audit."""
 
 from __future__ import annotations
 
@@ -7,16 +7,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from intake.models import PrivacyLedgerEntry, Staff
+from intake.models import PrivacyLedgerEntry, Staff, utcnow
 from intake.services import audit
 from intake.services.site import effective
 from intake.settings import Settings
-from intake.stats import charts, exports
-from intake.stats.compute import compute
-from intake.stats.filters import Filters
+from intake.stats import charts, exports, queries
+from intake.stats.compute import payload, protect_counts
+from intake.stats.filters import Filters, check_period
+from intake.stats.master import ONE_WAY, Master
+from intake.stats.protection import Protected
+from intake.stats.slices import ProtectedResult
 
-EXPORT_TYPES = {"csv": "text/csv; charset=utf-8", "json": "application/json",
-                **charts.FORMATS}
+EXPORT_TYPES = {"csv": "text/csv", "json": "application/json", **charts.FORMATS}
 
 
 @dataclass(frozen=True)
@@ -28,36 +30,56 @@ class Export:
     filename: str
 
 
-def protected(session: Session, settings: Settings, staff: Staff | None, filters: Filters,
-              purpose: str, epsilon: float | None = None,
-              release_id: str | None = None) -> dict[str, Any]:
-    """Compute a protected payload; a noisy one spends epsilon and is written to the ledger."""
+@dataclass(frozen=True)
+class Generation:
+    """One data state protected once: the master tables, the audit and the result."""
+
+    master: Master
+    audit: Protected
+    result: ProtectedResult
+
+
+def generation(session: Session, settings: Settings, staff: Staff | None, purpose: str,
+               epsilon: float | None = None, release_id: str | None = None) -> Generation:
+    """Protect all periods together; a noisy result spends epsilon, written to the ledger."""
     current = effective(session, settings)
     eps = current.stats_epsilon if epsilon is None else epsilon
     if eps < 0:
         raise ValueError("epsilon must not be negative")
-    payload = compute(session, current, filters, current.stats_threshold, eps)
+    cube = queries.act_region_quarter(session)
+    one_way = {v: queries.by_vocabulary(session, v) for v in ONE_WAY}
+    master, checked, result = protect_counts(cube, one_way, current.regions,
+                                             current.stats_threshold, eps, utcnow())
     if eps > 0:
         session.add(PrivacyLedgerEntry(staff_id=staff.id if staff else None, purpose=purpose,
                                        epsilon=eps, release_id=release_id))
-    return payload
+    return Generation(master, checked, result)
+
+
+def protected(session: Session, settings: Settings, staff: Staff | None, filters: Filters,
+              purpose: str, epsilon: float | None = None) -> dict[str, Any]:
+    """One period of the protected result (FilterError for a period that does not exist)."""
+    result = generation(session, settings, staff, purpose, epsilon).result
+    check_period(filters, result.periods)
+    return payload(result, filters.period)
 
 
 def overview(session: Session, settings: Settings, staff: Staff, filters: Filters
              ) -> dict[str, Any]:
     """The analyst page's tables."""
-    payload = protected(session, settings, staff, filters, "view")
-    session.commit()
-    return payload
+    try:
+        return protected(session, settings, staff, filters, "view")
+    finally:
+        session.commit()
 
 
-def render(payload: dict[str, Any], fmt: str) -> bytes:
+def render(data: dict[str, Any], fmt: str) -> bytes:
     """One protected payload in one format."""
     if fmt == "csv":
-        return exports.to_csv(payload)
+        return exports.to_csv(data)
     if fmt == "json":
-        return exports.to_json(payload)
-    return charts.render(payload, fmt)
+        return exports.to_json(data)
+    return charts.render(data, fmt)
 
 
 def export(session: Session, settings: Settings, staff: Staff | None, filters: Filters,
@@ -65,11 +87,11 @@ def export(session: Session, settings: Settings, staff: Staff | None, filters: F
     """A protected export file; audited as stats.export (format and filters, nothing else)."""
     if fmt not in EXPORT_TYPES:
         raise ValueError(f"unknown export format {fmt!r}")
-    payload = protected(session, settings, staff, filters, f"export:{fmt}", epsilon)
-    content = render(payload, fmt)
+    data = protected(session, settings, staff, filters, f"export:{fmt}", epsilon)
+    content = render(data, fmt)
     audit.record(session, staff, "stats.export",
                  detail={"format": fmt, "filters": filters.as_dict(),
-                         "epsilon": payload["epsilon"], "threshold": payload["threshold"]})
+                         "epsilon": data["epsilon"], "threshold": data["threshold"]})
     session.commit()
-    stamp = payload["generated_at"][:10]
+    stamp = data["generated_at"][:10]
     return Export(content, EXPORT_TYPES[fmt], f"intake-statistics-{stamp}.{fmt}")

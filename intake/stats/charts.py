@@ -7,25 +7,31 @@ import re
 from typing import Any
 
 import matplotlib
+from flask_babel import lazy_gettext as _l
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
-from intake.stats.labels import code_label, title  # noqa: E402
+from intake.stats.labels import code_label  # noqa: E402
+
+BY_TYPE = _l("Acts by type, whole period (bars: number of acts; types with none left out)")
+BY_QUARTER = _l("Acts per quarter (points: number of acts; hidden quarters left out)")
+NO_CASES = _l("No counted case in this period")
 
 FORMATS = {"svg": "image/svg+xml", "png": "image/png"}
 DECIMALS = re.compile(rb"(\d+\.\d)\d+")
 INDENT = re.compile(rb"\n\s+")
+COMMENT = re.compile(rb"<!--.*?-->\n?", re.S)
 
 
 def _compact(svg: bytes) -> bytes:
-    """The transparency page must stay light: one decimal and no indentation suffice."""
-    return INDENT.sub(b"\n", DECIMALS.sub(rb"\1", svg))
+    """The transparency page must stay light: one decimal, no indentation, no comments."""
+    return COMMENT.sub(b"", INDENT.sub(b"\n", DECIMALS.sub(rb"\1", svg)))
 
 
 def _published(values: list[int | str], names: list[str]) -> tuple[list[str], list[int]]:
-    """Only published numbers are drawn; hidden ones are named as such, never estimated."""
+    """Only published numbers are drawn; a hidden one gets no bar or point and says so."""
     labels, numbers = [], []
     for name, value in zip(names, values, strict=True):
         labels.append(name if isinstance(value, int) else f"{name} ({value})")
@@ -33,8 +39,15 @@ def _published(values: list[int | str], names: list[str]) -> tuple[list[str], li
     return labels, numbers
 
 
+def _empty(axes: Any, heading: str) -> None:
+    """No counted case: a sentence instead of axes that would mean nothing."""
+    axes.set_axis_off()
+    axes.set_title(heading)
+    axes.text(0.5, 0.5, str(NO_CASES), ha="center", va="center", wrap=True)
+
+
 def render(payload: dict[str, Any], fmt: str) -> bytes:
-    """Acts by type (bars) and the trend of acts per quarter (line), in one small figure."""
+    """Acts by type (bars) and acts per quarter (line), in one small figure, with the notes."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown chart format {fmt!r}")
     tables = {t["id"]: t for t in payload["tables"]}
@@ -42,19 +55,28 @@ def render(payload: dict[str, Any], fmt: str) -> bytes:
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "intake",
                          "font.size": 8, "axes.spines.top": False,
                          "axes.spines.right": False}):
-        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.6), layout="constrained")
-        names = [code_label("act_type", c) for c in acts["rows"]]
-        labels, numbers = _published(acts["row_totals"], names)
-        left.barh(labels[::-1], numbers[::-1], color="#0b5394")
-        left.set_title(title("act_region"))
-        qlabels, qnumbers = _published(trend["column_totals"], trend["columns"])
-        right.plot(qlabels, qnumbers, marker="o", color="#0b5394")
-        right.set_title(title("act_quarter"))
-        right.tick_params(axis="x", labelrotation=45)
-        right.set_ylim(bottom=0)
-        for axis in (left.xaxis, right.yaxis):
-            axis.set_major_locator(MaxNLocator(integer=True))
-        fig.text(0.01, 0.005, payload["note"], fontsize=7)
+        fig, (left, right) = plt.subplots(1, 2, figsize=(9, 3.8), layout="constrained")
+        if acts["total"] == 0:
+            _empty(left, str(BY_TYPE))
+            _empty(right, str(BY_QUARTER))
+        else:
+            present = [(code_label("act_type", c), v)
+                       for c, v in zip(acts["rows"], acts["row_totals"], strict=True) if v != 0]
+            labels, numbers = _published([v for _, v in present], [n for n, _ in present])
+            left.barh(labels[::-1], numbers[::-1], color="#0b5394")
+            left.set_title(str(BY_TYPE))
+            left.xaxis.set_major_locator(MaxNLocator(integer=True))
+            qlabels, qnumbers = _published(trend["column_totals"], trend["columns"])
+            shown = [(q, n) for q, n, v in zip(qlabels, qnumbers, trend["column_totals"],
+                                               strict=True) if isinstance(v, int)]
+            right.plot([q for q, _ in shown], [n for _, n in shown], marker="o",
+                       color="#0b5394")
+            right.set_title(str(BY_QUARTER))
+            right.tick_params(axis="x", labelrotation=45)
+            right.set_ylim(bottom=0)
+            right.yaxis.set_major_locator(MaxNLocator(integer=True))
+        fig.text(0.01, 0.005, f"{payload['note']}. {payload.get('hidden_note', '')}",
+                 fontsize=7)
         buf = io.BytesIO()
         fig.savefig(buf, format=fmt, dpi=90, metadata={"Date": None} if fmt == "svg" else None)
         plt.close(fig)

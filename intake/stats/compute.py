@@ -1,67 +1,87 @@
-"""One protected statistics output: query, optional noise, margins, suppression, metadata."""
+"""The one protected result: base counts, optional noise, master tables, protection, audit.
+
+Every output of one data state — each period, each format, the analyst page, a release —
+is a slice of this result (intake.stats.slices); nothing is protected separately.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy.orm import Session
-
-from intake.models import utcnow
-from intake.settings import Settings
-from intake.stats import queries
-from intake.stats.filters import Filters
+from intake.stats.master import ONE_WAY, Axes, Master, build, ordered
 from intake.stats.noise import CONTRIBUTION_BOUND, noisy_counts
-from intake.stats.publish import protect_tables
-from intake.stats.tables import RawTable, cube_axes, margins_of_cube, one_way
+from intake.stats.periods import quarter_axis
+from intake.stats.protection import Protected, protect
+from intake.stats.slices import HIDDEN, ProtectedResult, numbers, tables
+from intake.vocab import ACT_TYPES, PERPETRATORS, TARGETS, region_choices
 
 NOTE = "reported cases, not prevalence"
-FORMAT_VERSION = 1
+HIDDEN_NOTE = ("x = hidden to protect people; a hidden number is at least 1 and may be small "
+               "or large (0 is always shown)")
+FORMAT_VERSION = 2
+Cube = Mapping[tuple[str, str, str], int]
+OneWay = Mapping[str, Mapping[tuple[str, str], int]]
 
 
-def _noisy_cube(cube: dict[tuple[str, str, str], int], acts: list[str], regions: list[str],
-                quarters: list[str], epsilon: float) -> dict[tuple[str, str, str], int]:
-    """Noise on every cell of the full cube (zeros too), so absences are protected as well."""
-    keys = [(a, r, q) for a in acts for r in regions for q in quarters]
-    sensitivity = (CONTRIBUTION_BOUND["act_type"] * CONTRIBUTION_BOUND["region"]
-                   * CONTRIBUTION_BOUND["period"])
-    noisy = noisy_counts([cube.get(key, 0) for key in keys], epsilon, sensitivity)
-    return dict(zip(keys, noisy, strict=True))
+def axes_of(cube: Cube, one_way: OneWay, regions: tuple[str, ...]) -> Axes:
+    """Vocabulary order first, then codes found in the data; quarters from first to last."""
+    known = {"perpetrator": list(PERPETRATORS), "target": list(TARGETS)}
+    present = {q for _a, _r, q in cube} | {q for v in ONE_WAY for _c, q in one_way[v]}
+    return Axes(acts=ordered(list(ACT_TYPES), {a for a, _r, _q in cube}),
+                regions=ordered([c for c, _l in region_choices(regions)],
+                                {r for _a, r, _q in cube}),
+                codes={v: ordered(known[v], {c for c, _q in one_way[v]}) for v in ONE_WAY},
+                quarters=quarter_axis(present))
 
 
-def _noisy_one_way(table: RawTable, epsilon: float) -> RawTable:
-    values = noisy_counts([row[0] for row in table.cells], epsilon,
-                          CONTRIBUTION_BOUND[table.row_vocabulary])
-    table.cells = [[v] for v in values]
-    return table
+def _noisy(cube: Cube, one_way: OneWay, axes: Axes, epsilon: float
+           ) -> tuple[dict[tuple[str, str, str], int], dict[str, dict[tuple[str, str], int]]]:
+    """Noise on every base count (zeros too), epsilon split over three measurements."""
+    share = epsilon / 3
+    keys = [(a, r, q) for a in axes.acts for r in axes.regions for q in axes.quarters]
+    bound = CONTRIBUTION_BOUND
+    noisy_cube = dict(zip(keys, noisy_counts([cube.get(k, 0) for k in keys], share,
+                                             bound["act_type"] * bound["region"]
+                                             * bound["period"]), strict=True))
+    noisy_one_way = {}
+    for vocabulary in ONE_WAY:
+        pairs = [(c, q) for c in axes.codes[vocabulary] for q in axes.quarters]
+        values = noisy_counts([one_way[vocabulary].get(p, 0) for p in pairs], share,
+                              bound[vocabulary] * bound["period"])
+        noisy_one_way[vocabulary] = dict(zip(pairs, values, strict=True))
+    return noisy_cube, noisy_one_way
 
 
-def raw_tables(session: Session, settings: Settings, filters: Filters,
-               epsilon: float) -> list[RawTable]:
-    """The four tables; with epsilon > 0 it is split evenly over three noisy measurements."""
-    cube = queries.act_region_quarter(session, filters)
-    acts, regions, quarters = cube_axes(cube, settings.regions, filters.quarter_from,
-                                        filters.quarter_to)
-    perpetrator = one_way("perpetrator", "perpetrator",
-                          queries.by_vocabulary(session, "perpetrator", filters))
-    target = one_way("target", "target", queries.by_vocabulary(session, "target", filters))
+def protect_counts(cube: Cube, one_way: OneWay, regions: tuple[str, ...], threshold: int,
+                   epsilon: float, generated_at: datetime
+                   ) -> tuple[Master, Protected, ProtectedResult]:
+    """The master tables of one data state, the audit that protects them, and the result."""
+    axes = axes_of(cube, one_way, regions)
     if epsilon > 0:
-        share = epsilon / 3
-        cube = _noisy_cube(cube, acts, regions, quarters, share)
-        perpetrator = _noisy_one_way(perpetrator, share)
-        target = _noisy_one_way(target, share)
-    return [*margins_of_cube(cube, acts, regions, quarters), perpetrator, target]
+        cube, one_way = _noisy(cube, one_way, axes, epsilon)
+    master = build(axes, cube, one_way)
+    audit = protect(master, set(master.members), threshold)
+    shown: dict[Any, int | str] = {key: HIDDEN if key in audit.hidden else value
+                                   for key, value in master.values.items()}
+    stamp = generated_at.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
+    return master, audit, ProtectedResult(axes, shown, threshold, epsilon, stamp)
 
 
-def compute(session: Session, settings: Settings, filters: Filters, threshold: int,
-            epsilon: float) -> dict[str, Any]:
-    """The protected payload every format is rendered from (and releases freeze)."""
-    tables = raw_tables(session, settings, filters, epsilon)
+def payload(result: ProtectedResult, period: str) -> dict[str, Any]:
+    """One period of the protected result: what every format renders and releases freeze."""
     return {
         "version": FORMAT_VERSION,
         "note": NOTE,
-        "generated_at": utcnow().replace(microsecond=0).isoformat(),
-        "filters": filters.as_dict(),
-        "threshold": threshold,
-        "epsilon": epsilon,
-        "tables": protect_tables(tables, threshold),
+        "hidden_symbol": HIDDEN,
+        "hidden_note": HIDDEN_NOTE,
+        "hidden_min": 1,
+        "generated_at": result.generated_at,
+        "filters": {"period": period},
+        "periods": result.periods,
+        "threshold": result.threshold,
+        "epsilon": result.epsilon,
+        "tables": tables(result, period),
+        "numbers": numbers(result, period),
     }

@@ -12,7 +12,8 @@ from intake.stats.labels import TOTAL, code_label, title
 
 def to_json(payload: dict[str, Any]) -> bytes:
     """The payload as it is: metadata, then protected tables."""
-    return json.dumps(payload, ensure_ascii=False, indent=1).encode()
+    return json.dumps({k: v for k, v in payload.items() if k != "numbers"},
+                      ensure_ascii=False, indent=1).encode()
 
 
 def to_csv(payload: dict[str, Any]) -> bytes:
@@ -20,6 +21,7 @@ def to_csv(payload: dict[str, Any]) -> bytes:
     out = io.StringIO()
     w = csv.writer(out, lineterminator="\n")
     w.writerow(["note", payload["note"]])
+    w.writerow(["hidden", payload["hidden_note"]])
     w.writerow(["generated_at", payload["generated_at"]])
     for name, value in payload["filters"].items():
         w.writerow([f"filter_{name}", value or ""])

@@ -1,14 +1,16 @@
-"""Which quarters a statistics request covers; parsed once, validated, never trusted raw."""
+"""Which period a statistics request shows: one of the fixed periods, never a free range."""
 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from flask_babel import lazy_gettext as _l
 
-QUARTER = re.compile(r"^\d{4}-Q[1-4]$")
+from intake.stats.periods import ALL
+
+PERIOD = re.compile(r"^(all|\d{4}|\d{4}-Q[1-4])$")
 
 
 class FilterError(ValueError):
@@ -17,28 +19,26 @@ class FilterError(ValueError):
 
 @dataclass(frozen=True)
 class Filters:
-    """An inclusive quarter range; None means open-ended."""
+    """One period: "all", a year ("2026") or a quarter ("2026-Q3")."""
 
-    quarter_from: str | None = None
-    quarter_to: str | None = None
+    period: str = ALL
 
-    def as_dict(self) -> dict[str, str | None]:
+    def as_dict(self) -> dict[str, str]:
         """The filters as exports record them."""
-        return {"quarter_from": self.quarter_from, "quarter_to": self.quarter_to}
-
-
-def _quarter(raw: str | None) -> str | None:
-    value = (raw or "").strip().upper()
-    if not value:
-        return None
-    if len(value) > 7 or not QUARTER.match(value):
-        raise FilterError(str(_l("Write quarters like 2026-Q3 (year, dash, Q and 1 to 4).")))
-    return value
+        return {"period": self.period}
 
 
 def parse_filters(args: Mapping[str, str]) -> Filters:
     """Build filters from query arguments or CLI options; raise FilterError when unusable."""
-    start, end = _quarter(args.get("quarter_from")), _quarter(args.get("quarter_to"))
-    if start and end and start > end:
-        raise FilterError(str(_l("The first quarter must not be after the last quarter.")))
-    return Filters(start, end)
+    raw = (args.get("period") or "").strip()
+    value = ALL if raw.lower() in ("", ALL) else raw.upper()
+    if len(value) > 7 or not PERIOD.match(value):
+        raise FilterError(str(_l("Choose a period from the list.")))
+    return Filters(value)
+
+
+def check_period(filters: Filters, periods: Sequence[str]) -> None:
+    """Only the periods of the protected result exist; anything else is refused."""
+    if filters.period not in periods:
+        raise FilterError(str(_l("There are no statistics for this period; choose one "
+                                 "from the list.")))

@@ -1,17 +1,19 @@
-"""Small-cell and complementary suppression over every total of every table of one output.
+"""Complementary suppression by subtraction: the quick first pass before the interval audit.
 
-Each published total is an equation `total = sum(cells)`. A suppressed value can be
-recovered by subtraction exactly when an equation has one unknown left, so we suppress
-more values until every equation has none or at least two unknowns; margins shared by
-two tables are one variable, which covers derivation across tables.
+Each published total is an equation `total = sum(parts)`. A hidden value is recovered by
+subtraction exactly when an equation has one unknown left, so we hide more values until
+every equation has none or at least two. Zeros are never hidden (a hidden number is always
+at least 1, and every output says so), and numbers published elsewhere (`pinned`) cannot be.
+The interval audit afterwards checks far more than subtraction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
-Key = Hashable
+Key = Any  # any hashable name of a number; intake.stats.master uses 4-tuples
 
 
 @dataclass(frozen=True)
@@ -26,38 +28,36 @@ class Equation:
         return (self.total, *self.parts)
 
 
-def primary(values: dict[Key, int], k: int) -> set[Key]:
-    """Cells (and totals) from 1 to k−1 are too small to publish."""
-    return {key for key, v in values.items() if 0 < v < k}
-
-
-def _complement(eq: Equation, values: dict[Key, int], hidden: set[Key],
-                totals: set[Key]) -> Key:
-    """Pick what else to hide: the smallest non-zero published cell, else the total.
-
-    Zeros are never used: an attacker who knows a hidden cell is either 0 or ≥ k could
-    sometimes pin the small one down.
-    """
-    cells = [p for p in eq.parts if p not in hidden and p not in totals and values[p] > 0]
-    if cells:
-        return min(cells, key=lambda p: (values[p], str(p)))
-    if eq.total not in hidden:
+def _complement(eq: Equation, values: Mapping[Key, int], hidden: set[Key],
+                pinned: Iterable[Key]) -> Key | None:
+    """The smallest non-zero published part, else the total; None if all are pinned."""
+    blocked = hidden | set(pinned)
+    parts = [p for p in eq.parts if p not in blocked and values[p] > 0]
+    if parts:
+        return min(parts, key=lambda p: (values[p], str(p)))
+    if eq.total not in blocked and values[eq.total] > 0:
         return eq.total
-    others = [p for p in eq.parts if p not in hidden]
-    return min(others, key=lambda p: (values[p], str(p)))
+    return None
 
 
-def protect(values: dict[Key, int], equations: Sequence[Equation], k: int) -> set[Key]:
-    """The set of keys to hide: primary cells plus complementary ones until nothing is derivable."""
-    totals = {eq.total for eq in equations}
-    hidden = primary(values, k)
-    changed = True
-    while changed:
-        changed = False
-        for eq in equations:
-            unknown = [m for m in eq.members if m in hidden]
-            if len(unknown) == 1:
-                hidden.add(_complement(eq, values, hidden, totals))
-                changed = True
+def complete(values: Mapping[Key, int], equations: Sequence[Equation], hidden: set[Key],
+             pinned: Iterable[Key] = ()) -> set[Key]:
+    """`hidden` plus what else must go so no equation has exactly one unknown."""
+    hidden = set(hidden)
+    pinned = set(pinned)
+    by_member: dict[Key, list[Equation]] = {}
+    for eq in equations:
+        for m in eq.members:
+            by_member.setdefault(m, []).append(eq)
+    queue = [eq for key in hidden for eq in by_member.get(key, [])]
+    while queue:
+        eq = queue.pop()
+        if sum(1 for m in eq.members if m in hidden) != 1:
+            continue
+        extra = _complement(eq, values, hidden, pinned)
+        if extra is None:
+            continue
+        hidden.add(extra)
+        queue.extend(by_member.get(extra, []))
     return hidden
 

@@ -21,8 +21,8 @@ def select_locale() -> str:
         session["lang"] = chosen
         return chosen
     remembered = session.get("lang")
-    if remembered in LANGUAGES:
-        return str(remembered)
+    if isinstance(remembered, str) and remembered in LANGUAGES:  # a forged cookie may hold a list
+        return remembered
     return from_accept_language([value for value, _quality in request.accept_languages])
 
 

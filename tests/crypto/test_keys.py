@@ -139,3 +139,43 @@ def test_public_pem_with_invalid_mlkem_key():
     text = f"-----BEGIN INTAKE PUBLIC KEY-----\n{body}\n-----END INTAKE PUBLIC KEY-----\n"
     with pytest.raises(ValueError, match="not a valid"):
         import_public_pem(text)
+
+
+def test_pem_read_back_from_paper_or_a_windows_editor():
+    """A BOM right before BEGIN and spaces typed inside body lines are tolerated."""
+    private_raw, _ = generate_keypair()
+    lines, body = _body_lines(export_private_pem(private_raw))
+    for i in body:
+        lines[i] = " ".join(lines[i][j : j + 8] for j in range(0, len(lines[i]), 8))
+    assert import_private_pem("\ufeff" + "\n".join(lines)) == private_raw
+
+
+def test_pem_body_with_a_stray_character_is_refused_not_skipped():
+    private_raw, _ = generate_keypair()
+    lines, body = _body_lines(export_private_pem(private_raw))
+    lines[body[1]] = lines[body[1]][:10] + "!" + lines[body[1]][10:]
+    with pytest.raises(ValueError, match="base64"):
+        import_private_pem("\n".join(lines))
+
+
+def test_pem_with_a_second_end_line_is_refused():
+    private_raw, _ = generate_keypair()
+    text = export_private_pem(private_raw)
+    with pytest.raises(ValueError, match="expected one"):
+        import_private_pem(text + "-----END INTAKE RECOVERY PRIVATE KEY-----\n")
+
+
+def test_public_pem_with_someone_elses_fingerprint_is_refused():
+    _, public_raw = generate_keypair()
+    _, other = generate_keypair()
+    text = export_public_pem(public_raw).replace(fingerprint(public_raw), fingerprint(other))
+    with pytest.raises(ValueError, match="fingerprint"):
+        import_public_pem(text)
+
+
+def test_fingerprint_header_with_a_colon_inside_is_still_checked():
+    private_raw, public_raw = generate_keypair()
+    text = export_private_pem(private_raw)
+    damaged = text.replace(fingerprint(public_raw), fingerprint(public_raw)[:4] + ":X")
+    with pytest.raises(ValueError, match="fingerprint"):
+        import_private_pem(damaged)

@@ -111,3 +111,18 @@ def test_hash_carries_its_parameters_and_says_when_to_rehash():
                  "$argon2id$v=19$m=x,t=1,p=1$AAAA$AAAA"):
         assert hash_params(junk) is None
         assert hash_needs_rehash(junk, TEST_FAST)
+
+
+def test_verification_hash_is_argon2id_with_16_byte_salt_and_32_byte_hash():
+    encoded = hash_passphrase(PASS, TEST_FAST)
+    assert encoded.startswith("$argon2id$v=19$m=1024,t=1,p=1$")
+    salt, digest = encoded.split("$")[-2:]
+    assert len(salt) == 22 and len(digest) == 43  # unpadded base64 of 16 and 32 bytes
+
+
+def test_params_memory_boundary_is_eight_kib_per_lane():
+    assert Argon2Params(1, 8, 1).memory_cost_kib == 8
+    assert Argon2Params(1, 32, 4).parallelism == 4
+    for memory, lanes in ((7, 1), (31, 4)):
+        with pytest.raises(ValueError, match="8 × parallelism"):
+            Argon2Params(1, memory, lanes)

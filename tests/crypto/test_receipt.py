@@ -103,3 +103,21 @@ def test_reply_reaches_only_the_reporter():
     wrong = derive_receipt_keys(generate_code(), SALT, TEST_FAST)
     with pytest.raises(DecryptionError):
         open_sealed(reply, blob, wraps["reporter"], wrong.reply_private)
+
+
+def test_input_limit_is_exact_and_small():
+    """Up to 200 characters of separators and digits are read; one more is refused unread."""
+    padding = 200 - len(CODE)
+    assert normalize_code(CODE + " " * padding) == DIGITS
+    assert normalize_code(CODE + " " * (padding + 1)) is None
+    assert normalize_code(" " * 10_000 + CODE) is None
+
+
+def test_oversized_input_is_refused_before_any_character_is_read(monkeypatch):
+    from intake.crypto import receipt
+
+    looked_at = []
+    monkeypatch.setattr(receipt.unicodedata, "decimal",
+                        lambda ch, default=None: looked_at.append(ch) or default)
+    assert normalize_code("1" * 201) is None
+    assert looked_at == []

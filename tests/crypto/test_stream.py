@@ -5,6 +5,7 @@ import random
 import tracemalloc
 
 import pytest
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -355,3 +356,113 @@ def test_round_trip_random_sizes_and_chunkings(size, seed, enc_chunks, dec_chunk
 def test_prefix_seam_is_used(monkeypatch):
     monkeypatch.setattr(stream_mod, "_new_prefix", lambda: b"\xaa" * 7)
     assert StreamEncryptor(new_data_key(), AAD).header == b"\x01" + b"\xaa" * 7
+
+
+class _Ciphertext(io.RawIOBase):
+    """An encrypted stream of zeros produced as it is read, never whole in memory."""
+
+    def __init__(self, key, size):
+        self.enc = StreamEncryptor(key, AAD)
+        self.left = size
+        self.pending = b""
+        self.requests = []
+
+    def readable(self):
+        return True
+
+    def read(self, n=-1):
+        self.requests.append(n)
+        while (n is None or n < 0 or len(self.pending) < n) and self.enc is not None:
+            if self.left:
+                step = min(self.left, SEGMENT_SIZE)
+                self.left -= step
+                self.pending += self.enc.update(bytes(step))
+            else:
+                self.pending += self.enc.finalize()
+                self.enc = None
+        n = len(self.pending) if n is None or n < 0 else n
+        out, self.pending = self.pending[:n], self.pending[n:]
+        return out
+
+
+def test_decrypt_file_reads_in_chunks_and_runs_in_constant_memory():
+    key = new_data_key()
+    size = 32 * 1024 * 1024
+    src = _Ciphertext(key, size)
+    tracemalloc.start()
+    try:
+        sink = _Sink()
+        assert decrypt_file(key, AAD, src, sink, chunk=SEG_CT) == size
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sink.count == size
+    assert set(src.requests) == {SEG_CT}  # the chunk argument is what is read, every time
+    assert peak < 4 * 1024 * 1024  # a few segments, not the 32 MiB total
+
+
+def test_decrypt_file_default_chunk_is_bounded():
+    key = new_data_key()
+    src = _Ciphertext(key, 3 * stream_mod.DEFAULT_CHUNK)
+    assert decrypt_file(key, AAD, src, _Sink()) == 3 * stream_mod.DEFAULT_CHUNK
+    assert set(src.requests) == {stream_mod.DEFAULT_CHUNK}
+
+
+def test_final_segment_at_the_last_counter_value_round_trips():
+    """Counter 2^32−1 is the last nonce there is: it may carry the final segment, only that."""
+    key = new_data_key()
+    last = (1 << 32) - 1
+    enc = StreamEncryptor(key, AAD)
+    enc._counter = last
+    blob = enc.update(b"tail") + enc.finalize()
+    assert len(blob) == HEADER + 4 + 16
+    dec = StreamDecryptor(key, AAD)
+    assert dec.update(blob[:HEADER]) == b""
+    dec._counter = last
+    assert dec.update(blob[HEADER:]) + dec.finalize() == b"tail"
+
+    full = StreamEncryptor(key, AAD)
+    full._counter = last
+    with pytest.raises(OverflowError):
+        full.update(b"x" * SEGMENT_SIZE)  # a non-final segment there would leave no final one
+
+
+def test_decryptor_refuses_a_final_segment_past_the_last_counter_value():
+    key = new_data_key()
+    enc = StreamEncryptor(key, AAD)
+    enc._counter = (1 << 32) - 1
+    blob = enc.finalize()
+    dec = StreamDecryptor(key, AAD)
+    dec.update(blob[:HEADER])
+    dec._counter = 1 << 32
+    dec.update(blob[HEADER:])
+    with pytest.raises(DecryptionError):
+        dec.finalize()
+
+
+def test_full_size_final_segment_is_refused():
+    """The final segment is always short; a full one marked final is a forged ending."""
+    key = new_data_key()
+    prefix = bytes(range(stream_mod.PREFIX_LEN))
+    segment = AESGCM(key).encrypt(stream_mod._nonce(prefix, 0, True), bytes(SEGMENT_SIZE), AAD)
+    blob = bytes([stream_mod.STREAM_VERSION]) + prefix + segment
+    assert len(blob) == HEADER + SEG_CT
+    dec = StreamDecryptor(key, AAD)
+    assert dec.update(blob) == b""  # held back: it could be the last one
+    with pytest.raises(DecryptionError):
+        dec.finalize()
+    with pytest.raises(DecryptionError):
+        list(iter_decrypt(key, AAD, io.BytesIO(blob)))
+
+
+def test_header_alone_is_not_yet_a_stream():
+    key = new_data_key()
+    blob = encrypt(key, b"x")
+    dec = StreamDecryptor(key, AAD)
+    assert dec.update(blob[: HEADER - 1]) == b""
+    assert dec.update(blob[HEADER - 1 : HEADER]) == b""
+    assert dec.update(blob[HEADER:]) + dec.finalize() == b"x"
+    short = StreamDecryptor(key, AAD)
+    short.update(blob[:HEADER])
+    with pytest.raises(DecryptionError, match="final segment missing"):
+        short.finalize()  # the header was read: what is missing is the final segment

@@ -86,3 +86,16 @@ def test_session_wrap_is_not_a_staff_key_wrap():
 def test_session_wrap_rejects_wrong_private_length():
     with pytest.raises(ValueError):
         wrap_for_session(b"x" * 95, new_session_key(), "s")
+
+
+def test_blob_built_from_the_spec_opens():
+    """AAD = frame("intake/secret", version 1, purpose, owner): built here by hand, not by us."""
+    from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+    def field(raw: bytes) -> bytes:
+        return len(raw).to_bytes(4, "big") + raw
+
+    aad = field(b"intake/secret") + field(b"\x01") + field(b"totp") + field(b"staff-1")
+    nonce = bytes(12)
+    blob = b"\x01" + nonce + AESGCM(KEY).encrypt(nonce, b"seed", aad)
+    assert open_secret(KEY, "totp", "staff-1", blob) == b"seed"

@@ -62,3 +62,18 @@ def make_case(database: Database, settings: Settings, what: str,
                     key, stream_associated_data(item.id, item.kind), io.BytesIO(blob), fh)
         case_id = case_row.id
     return code, case_id
+
+
+def untouched(settings: Settings, database: Database) -> bool:
+    """Nothing written to an instance: no file in its data dir, no table in its database.
+
+    A SQLite database is a file in the data dir, so it is not opened here (that would
+    create it); a PostgreSQL schema is inspected for tables.
+    """
+    from sqlalchemy import inspect
+
+    files = list(settings.data_dir.rglob("*")) if settings.data_dir.exists() else []
+    if files or database.engine.dialect.name == "sqlite":
+        return not files
+    with database.engine.connect() as conn:
+        return not inspect(conn).get_table_names()

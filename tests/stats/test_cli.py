@@ -52,8 +52,10 @@ def test_epsilon_option_adds_noise_and_ledger(cli_env, session, make_case):
 
 
 def test_bad_options_are_refused_cleanly(cli_env):
-    bad = cli_env.invoke(main, ["stats", "export", "--format", "csv", "--quarter-from", "Q9"])
-    assert bad.exit_code == 2 and "2026-Q3" in bad.output
+    bad = cli_env.invoke(main, ["stats", "export", "--format", "csv", "--period", "Q9"])
+    assert bad.exit_code == 2 and "period" in bad.output
+    absent = cli_env.invoke(main, ["stats", "export", "--format", "csv", "--period", "1999"])
+    assert absent.exit_code == 2 and "no statistics for this period" in absent.output
     assert cli_env.invoke(main, ["stats", "export", "--format", "exe"]).exit_code == 2
     assert cli_env.invoke(main, ["stats", "export", "--format", "csv",
                                  "--epsilon", "-1"]).exit_code == 2

@@ -49,26 +49,31 @@ def test_anonymous_is_sent_to_login(review_client):
                                            ("svg", "image/svg+xml"), ("png", "image/png")])
 def test_exports_are_served_and_audited(analyst_client, session, make_case, fmt, mime):
     make_case(7)
-    out = analyst_client.get(f"/stats/export.{fmt}?quarter_from=2026-Q1")
+    out = analyst_client.get(f"/stats/export.{fmt}?period=2026-Q2")
     assert out.status_code == 200 and out.mimetype == mime
+    assert out.headers["Content-Type"].count("charset") <= 1
     if fmt in ("csv", "json"):
         assert b"reported cases, not prevalence" in out.data
-        assert b"2026-Q1" in out.data and b"threshold" in out.data
+        assert b"2026-Q2" in out.data and b"threshold" in out.data
+        assert b"hidden to protect people" in out.data and b"+00:00" not in out.data
     if fmt == "svg":
         assert b"<script" not in out.data.lower() and b"<svg" in out.data
     if fmt == "png":
         assert out.data.startswith(b"\x89PNG")
     event = session.scalars(select(AuditEvent).where(AuditEvent.action == "stats.export")).one()
     detail = json.loads(event.detail)
-    assert detail["format"] == fmt and detail["filters"]["quarter_from"] == "2026-Q1"
+    assert detail["format"] == fmt and detail["filters"]["period"] == "2026-Q2"
 
 
 def test_bad_filter_is_a_clear_400_that_keeps_the_input(analyst_client):
-    page = analyst_client.get("/stats?quarter_from=2026-Q9&quarter_to=zz")
+    page = analyst_client.get("/stats?period=2026-Q9")
     assert page.status_code == 400
     html = page.get_data(as_text=True)
-    assert "2026-Q9" in html and "Write quarters like 2026-Q3" in html
-    assert analyst_client.get("/stats/export.csv?quarter_from=nope").status_code == 400
+    assert "Choose a period from the list." in html
+    missing = analyst_client.get("/stats?period=1999")
+    assert missing.status_code == 400 and "no statistics for this period" in missing.get_data(
+        as_text=True)
+    assert analyst_client.get("/stats/export.csv?period=nope").status_code == 400
     assert analyst_client.get("/stats/export.exe").status_code == 404
 
 
@@ -123,6 +128,7 @@ def test_transparency_shows_only_the_latest_approved_release(settings, database,
     html = page.get_data(as_text=True)
     assert page.status_code == 200
     assert "Raid or search" in html and ">6<" in html and ">9<" not in html
+    assert "+00:00" not in html and "hidden to protect people" in html
     chart = client.get("/transparency/chart.svg")
     assert chart.mimetype == "image/svg+xml" and b"<script" not in chart.data.lower()
     assert len(page.data) + len(chart.data) < 30 * 1024
