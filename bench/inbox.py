@@ -11,7 +11,6 @@ three instances in a fresh PostgreSQL schema (URL from INTAKE_BENCH_PG_URL).
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import secrets
@@ -42,6 +41,7 @@ from intake.crypto import (  # noqa: E402
 from intake.db import Database  # noqa: E402
 from intake.models import Case, Item, KeyWrap, Staff  # noqa: E402
 from intake.models.label import CaseLabel  # noqa: E402
+from intake.payloads import ReportAnswers  # noqa: E402
 from intake.services.staff import create_staff  # noqa: E402
 from intake.settings import load_settings  # noqa: E402
 from intake.vocab import ACT_TYPES  # noqa: E402
@@ -85,7 +85,7 @@ def instance(data: str, url: str, n: int) -> tuple[Any, Database, str, list[tupl
                 labels.append(dict(case_id=cid, vocabulary="region", code="naryn"))
             key = new_data_key()
             binding = ItemBinding(iid, "report", cid)
-            body = json.dumps({"what": f"Report {i}: two men followed me home."}).encode()
+            body = ReportAnswers(what=f"Report {i}: two men followed me home.").encode()
             items.append(dict(id=iid, case_id=cid, kind="report", created_at=when,
                               format_version=FORMAT_VERSION,
                               ciphertext=encrypt_item(key, binding, body)))

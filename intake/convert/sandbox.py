@@ -82,13 +82,15 @@ def sandbox_argv(command: list[str], passwd_fd: int) -> list[str]:
             argv += ["--symlink", f"usr/{link}", f"/{link}"]
         else:
             argv += ["--ro-bind-try", f"/{link}", f"/{link}"]
+    # The scratch tmpfs first: a later bind lands on top of it, so an interpreter or a
+    # checkout that lives under /tmp (a CI clone) is still visible inside.
+    argv += ["--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",  # noqa: S108 - sandbox tmpfs  # nosec B108
+             "--tmpfs", SCRATCH_HOME]
     for prefix in sorted({sys.base_prefix, sys.prefix}):
         if not prefix.startswith("/usr"):
             argv += ["--ro-bind", prefix, prefix]
     argv += ["--ro-bind", str(PACKAGE_DIR), f"{INSIDE}/intake_convert",
              "--ro-bind-data", str(passwd_fd), "/etc/passwd",
-             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",  # noqa: S108 - sandbox tmpfs  # nosec B108
-             "--tmpfs", SCRATCH_HOME,
              "--setenv", "HOME", SCRATCH_HOME, "--chdir", INSIDE, "--remount-ro", "/"]
     return [*argv, *command]
 

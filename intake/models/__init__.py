@@ -13,12 +13,12 @@ from intake.models.site import SiteValue
 from intake.models.staff import READER_ROLES, ROLES, Staff
 from intake.models.stats import PrivacyLedgerEntry, StatsRelease
 from intake.models.stats_count import StatsCount
+from intake.models.team import CaseTeam, RoutingRule, Team, TeamMember
 
 __all__ = [
-    "AuditEvent", "Base", "COUNTED_STATUSES", "Case", "CaseLabel", "ITEM_KINDS", "Item",
-    "KeyWrap", "LoginFailure", "PRIORITIES", "PendingNotification", "PrivacyLedgerEntry",
-    "READER_ROLES", "REPORTER_KINDS", "ROLES", "RecoveryKey", "STATUSES", "SecurityKey",
-    "SiteValue", "Staff",
-    "StaffSession", "StatsCount", "StatsRelease", "TRANSITIONS", "VOCABULARIES", "hour_floor",
-    "new_id", "utcnow",
+    "AuditEvent", "Base", "COUNTED_STATUSES", "Case", "CaseLabel", "CaseTeam", "ITEM_KINDS",
+    "Item", "KeyWrap", "LoginFailure", "PRIORITIES", "PendingNotification", "PrivacyLedgerEntry",
+    "READER_ROLES", "REPORTER_KINDS", "ROLES", "RecoveryKey", "RoutingRule", "STATUSES",
+    "SecurityKey", "SiteValue", "Staff", "StaffSession", "StatsCount", "StatsRelease",
+    "TRANSITIONS", "Team", "TeamMember", "VOCABULARIES", "hour_floor", "new_id", "utcnow",
 ]

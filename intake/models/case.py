@@ -56,6 +56,8 @@ class Case(Base):
     # A danger-now report that nobody has acknowledged yet (intake/urgent.py escalates it).
     awaiting_ack: Mapped[bool] = mapped_column(Boolean, default=False,
                                                server_default=false())
+    # Restricted to named colleagues: other members of its teams see only the reference.
+    restricted: Mapped[bool] = mapped_column(Boolean, default=False)
 
     items = relationship(
         "Item", back_populates="case", cascade="all, delete-orphan", passive_deletes=True

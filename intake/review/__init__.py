@@ -22,6 +22,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         admin,
         audit_views,
         auth,
+        case_access,
         cases,
         files,
         nav,
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         security_keys,
         setup,
         stats_views,
+        teams_admin,
     )
     from intake.review.localtime import localtime
     from intake.review.paragraphs import paragraphs
@@ -39,7 +41,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_template_filter(localtime, "localtime")
     app.add_template_filter(paragraphs, "paragraphs")
     for blueprint in (auth.bp, security_keys.bp, account.bp, admin.bp, audit_views.bp,
-                      cases.bp, files.bp, safe_view.bp, setup.bp, stats_views.bp):
+                      cases.bp, case_access.bp, files.bp, safe_view.bp, setup.bp,
+                      stats_views.bp, teams_admin.bp):
         app.register_blueprint(blueprint)
     ratelimit.install(app, settings)  # last: limits the endpoints registered above
     require_endpoints(app, "open endpoints", access.OPEN_ENDPOINTS)

@@ -31,7 +31,7 @@ from intake.review.case_forms import (
 )
 from intake.services import triage as tr
 from intake.services.cases import CaseIntegrityError, read_case
-from intake.services.inbox import InboxFilter, inbox_page
+from intake.services.inbox import InboxFilter, inbox_page, inbox_restricted
 from intake.services.inbox_filters import label_groups
 from intake.services.label_suggestions import reported_month, suggested_labels
 from intake.vocab import (
@@ -60,7 +60,9 @@ def inbox() -> tuple[str, int]:
     except ValueError:
         return render_template("error.html", code=400, message=_(
             "This page link is not valid. Please start again from the first page.")), 400
+    restricted = inbox_restricted(db_session(), current_staff().id)
     return render_template("review/inbox.html", page=page, statuses=STATUS_LABELS,
+                           restricted=restricted,
                            priorities=PRIORITY_LABELS, label_groups=label_groups(),
                            filters=filters, keep=filters.query_args()), 200
 
@@ -75,7 +77,7 @@ def case(reference: str) -> tuple[str, int]:
 
 def _render_case(reference: str, problem: object, typed: dict[str, str],
                  code: int) -> tuple[str, int]:
-    session = db_session()
+    session = db_session()  # the guard (@case_scoped) let only a reader with a wrap here
     try:
         view = read_case(session, current_staff(), current_private_key(), reference[:16])
     except CaseIntegrityError:

@@ -14,6 +14,7 @@ NAV = [
     ("cases.inbox", _l("Inbox")),
     ("stats.index", _l("Statistics")),
     ("admin.staff", _l("Staff")),
+    ("teams.index", _l("Teams")),
     ("admin.settings", _l("Settings")),
     ("audit.index", _l("Audit log")),
     ("account.account", _l("Account")),

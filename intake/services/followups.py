@@ -14,7 +14,7 @@ from intake.models import Case, Item, PendingNotification, hour_floor, new_id
 from intake.payloads import PayloadError, TextPayload
 from intake.services import attachments, site
 from intake.services.attachments import FileBatch, PreparedFile, UploadProblem
-from intake.services.keyring import current_recipients, seal_item
+from intake.services.keyring import case_recipients, seal_item
 from intake.services.reading import NoAccess, open_item
 from intake.services.reports import NotAccepting, receipt_params
 from intake.settings import Settings
@@ -139,8 +139,8 @@ def add_followup(session: Session, settings: Settings, code: str, text: str,
 
 def _store(session: Session, settings: Settings, case: Case, text: str,
            files: FileBatch | None) -> list[PreparedFile]:
-    """Seal the follow-up to every current recipient, its files under it, then commit."""
-    recipients = current_recipients(session)
+    """Seal the follow-up to the case's readers and the recovery key, files under it."""
+    recipients = case_recipients(session, case)
     if not recipients:
         raise NotAccepting()
     prepared = attachments.prepare(settings, files)

@@ -1,4 +1,4 @@
-"""Who an item is encrypted to: every active reader's key plus the recovery key."""
+"""Who an item is encrypted to: the readers of its case (by team) plus the recovery key."""
 
 from __future__ import annotations
 
@@ -6,11 +6,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import insert, literal, select, union_all
+from sqlalchemy import ColumnElement, insert, literal, select, union_all
 from sqlalchemy.orm import Session
 
 from intake.crypto import FORMAT_VERSION, ItemBinding, encrypt_item, new_data_key, wrap_data_key
-from intake.models import READER_ROLES, Item, KeyWrap, RecoveryKey, Staff, new_id
+from intake.models import READER_ROLES, Case, Item, KeyWrap, RecoveryKey, Staff, new_id
+from intake.services import routing
 from intake.services.binding import item_binding
 
 
@@ -24,12 +25,14 @@ class Recipient:
     for_reporter: bool = False
 
 
-def current_recipients(session: Session) -> list[Recipient]:
-    """Active admins/reviewers with a key, and every active recovery key (one query: this
-    runs on every report, and a just-deactivated reviewer must never get a wrap, so it is
-    read fresh each time rather than cached)."""
+def _recipients(session: Session, staff_filter: ColumnElement[bool] | None) -> list[Recipient]:
+    """Active readers with a key (narrowed by `staff_filter`) and every active recovery
+    key, in one query: this runs on every report, and a just-deactivated or removed reader
+    must never get a wrap, so it is read fresh each time rather than cached."""
     staff = select(Staff.id, Staff.public_key, literal(False).label("recovery")).where(
         Staff.active.is_(True), Staff.role.in_(READER_ROLES), Staff.public_key.is_not(None))
+    if staff_filter is not None:
+        staff = staff.where(staff_filter)
     recovery = select(RecoveryKey.id, RecoveryKey.public_key, literal(True)).where(
         RecoveryKey.active.is_(True))
     found: list[Recipient] = []
@@ -40,6 +43,32 @@ def current_recipients(session: Session) -> list[Recipient]:
             found.append(Recipient(public_key=public_key, recovery_key_id=key_id) if is_recovery
                          else Recipient(public_key=public_key, staff_id=key_id))
     return found
+
+
+def current_recipients(session: Session) -> list[Recipient]:
+    """Every active reader and recovery key: who could read anything at all."""
+    return _recipients(session, None)
+
+
+def recipients_for_region(session: Session, region: str | None) -> tuple[list[str],
+                                                                          list[Recipient]]:
+    """A new report's teams and recipients: the members of the team(s) its region routes
+    to, admins only if the setting says so, and the recovery key. No teams yet: everyone."""
+    if not routing.any_team(session):
+        return [], current_recipients(session)
+    teams = routing.teams_for_region(session, region)
+    readers = routing.reader_ids_for_teams(session, teams)
+    return teams, _recipients(session, Staff.id.in_(readers))
+
+
+def case_recipients(session: Session, case: Case) -> list[Recipient]:
+    """Recipients of a new item on an existing case (follow-up, reply, note): exactly the
+    readers who hold a wrap of its report now — its team, narrowed by a restriction,
+    widened by grants — and the recovery key."""
+    holders = (select(KeyWrap.staff_id).join(Item, Item.id == KeyWrap.item_id)
+               .where(Item.case_id == case.id, Item.kind == "report",
+                      KeyWrap.staff_id.is_not(None)))
+    return _recipients(session, Staff.id.in_(holders))
 
 
 def accepting_reports(session: Session) -> bool:

@@ -17,11 +17,11 @@ from intake.crypto import (
     generate_code,
     normalize_code,
 )
-from intake.models import Case, Item, PendingNotification, hour_floor, new_id
+from intake.models import Case, CaseTeam, Item, PendingNotification, hour_floor, new_id
 from intake.payloads import ReportAnswers
 from intake.services import attachments, site
 from intake.services.attachments import FileBatch, PreparedFile
-from intake.services.keyring import Recipient, current_recipients, seal_item
+from intake.services.keyring import Recipient, recipients_for_region, seal_item
 from intake.settings import Settings
 
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -73,14 +73,14 @@ def submit_report(session: Session, settings: Settings, answers: ReportAnswers,
     The same code posted again (a reload, a restored tab, a double tap, a retry after a
     network error) finds the stored case and stores nothing: one report, one code.
     """
-    recipients = current_recipients(session)
+    teams, recipients = recipients_for_region(session, answers.region)
     if not recipients:
         raise NotAccepting()
     code = receipt_code_for(code)
     keys = derive_receipt_keys(code, site.receipt_salt(session), receipt_params(settings))
     prepared = attachments.prepare(settings, files)
     try:
-        _store(session, settings, answers, keys, prepared, recipients)
+        _store(session, settings, answers, keys, prepared, (teams, recipients))
     except IntegrityError:
         # The look-up id is unique: this form was stored before (a reload, a retry, a double
         # tap that raced). Asking first would cost every report a query; a repeat is rare.
@@ -93,9 +93,10 @@ def submit_report(session: Session, settings: Settings, answers: ReportAnswers,
 
 
 def _store(session: Session, settings: Settings, answers: ReportAnswers, keys: ReceiptKeys,
-           prepared: list[PreparedFile], recipients: list[Recipient]) -> None:
-    """The case, its encrypted report and files, and a content-free notification; one
-    commit (a duplicate look-up id fails it as a whole)."""
+           prepared: list[PreparedFile], routed: tuple[list[str], list[Recipient]]) -> None:
+    """The case, its teams, its encrypted report and files, and a content-free
+    notification; one commit (a duplicate look-up id fails it as a whole)."""
+    teams, recipients = routed
     rules = site.effective(session, settings)
     received = hour_floor()
     case = Case(
@@ -112,6 +113,7 @@ def _store(session: Session, settings: Settings, answers: ReportAnswers, keys: R
         response_due=(received + timedelta(days=rules.response_due_days)).date(),
     )
     session.add(case)
+    session.add_all(CaseTeam(case_id=case.id, team_id=team_id) for team_id in teams)
     item = Item(id=new_id(), case_id=case.id, kind="report", created_at=received)
     seal_item(session, item, answers.encode(), recipients)
     attachments.store(session, case, item, prepared, recipients)

@@ -14,7 +14,7 @@ from intake.models.case import PRIORITIES, TRANSITIONS
 from intake.models.label import CaseLabel
 from intake.payloads import TextPayload
 from intake.services.audit import record
-from intake.services.keyring import Recipient, current_recipients, seal_item
+from intake.services.keyring import Recipient, case_recipients, seal_item
 from intake.stats import counts
 from intake.vocab import label_vocabulary, quarter_codes
 
@@ -213,7 +213,7 @@ def add_note(session: Session, staff: Staff, case: Case, text: str) -> Item:
     text = check_text(text)
     item = Item(id=new_id(), case_id=case.id, kind="note", created_at=hour_floor(),
                 author_id=staff.id)
-    seal_item(session, item, TextPayload(text).encode(), current_recipients(session))
+    seal_item(session, item, TextPayload(text).encode(), case_recipients(session, case))
     record(session, staff, "case.note", target=case.reference)
     session.commit()
     return item
@@ -224,7 +224,7 @@ def add_reply(session: Session, staff: Staff, case: Case, text: str) -> Item:
     text = check_text(text)
     item = Item(id=new_id(), case_id=case.id, kind="reply", created_at=hour_floor(),
                 author_id=staff.id)
-    recipients = current_recipients(session) + [
+    recipients = case_recipients(session, case) + [
         Recipient(public_key=case.reply_public_key, for_reporter=True)]
     seal_item(session, item, TextPayload(text).encode(), recipients)
     if case.first_response_at is None:

@@ -96,8 +96,8 @@ def test_case_page_partial_lists_files(review_app: Any, public_client: Any, sess
     meta = AttachmentMeta.decode(open_item(session, item, key, staff_id=reviewer.id))
     case = session.scalars(select(Case)).one()
     with review_app.test_request_context():
-        html = render_template("review/_attachments.html", case=case,
-                               attachments=[AttachmentEntry(item.id, item.parent_id, meta)])
+        html = render_template("review/_files.html", case=case,
+                               files=[AttachmentEntry(item.id, item.parent_id, meta)])
     assert "IMG_0042.jpeg" in html
     assert f"/files/{item.id}?variant=cleaned" in html
     assert meta.sha256 in html

@@ -42,6 +42,7 @@ REVIEW_SIGNED_IN_PAGES: dict[str, str] = {
     "case": "/cases/{case}",
     "safe-view": "/files/{attachment}/safe",
     "confirm-original": "/files/{attachment}",
+    "case-access": "/cases/{case}/access",
     "account": "/account",
     "account-keys": "/account/keys",
     "admin-staff": "/admin/staff",
@@ -50,6 +51,7 @@ REVIEW_SIGNED_IN_PAGES: dict[str, str] = {
     "admin-recovery-wrap": "/admin/recovery/{recovery}/wrap",
     "admin-deactivate": "/admin/staff/{staff}/deactivate",
     "admin-settings": "/admin/settings",
+    "admin-teams": "/admin/teams",
     "audit": "/audit",
     "stats": "/stats",
 }
