@@ -25,6 +25,7 @@ from intake.review.access import (
     store_cookie_half,
 )
 from intake.review.auth import safe_next
+from intake.review.nav import home_for
 from intake.services import login as login_service
 from intake.services import security_keys as keys_service
 from intake.services import site
@@ -88,7 +89,7 @@ def sign_in() -> tuple[str, int] | Response:
     """Second step with a security key; the failure answer is the same for every cause."""
     staff, db, settings = current_staff(), db_session(), _settings()
     if current_session().totp_verified:
-        return redirect(url_for("cases.inbox"))
+        return redirect(home_for(staff.role))
     if not keys_service.enabled(settings) or not keys_service.has_keys(db, staff):
         return redirect(url_for("review.second_factor"))
     form = KeySignInForm()
@@ -109,9 +110,9 @@ def sign_in() -> tuple[str, int] | Response:
             "The security key was not accepted. Try again, or use another key.")), 401
     record(db, staff, "login", detail={"method": "security_key"})
     db.commit()
-    target = cookie.pop("next", None)
+    target = safe_next(cookie.pop("next", None))
     store_cookie_half(fresh)
-    return redirect(safe_next(target))
+    return redirect(target or home_for(staff.role))  # "" means: this role's home page
 
 
 def _manage_page(add: AddKeyForm | None = None, remove: RemoveKeyForm | None = None,
