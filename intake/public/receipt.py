@@ -66,15 +66,21 @@ def receipt() -> tuple[str, int]:
 def receipt_post() -> tuple[str, int]:
     """Show status and replies for a right code; one generic answer for any other."""
     form = ReceiptForm()
+    view = _opened(form)
+    if not isinstance(view, ReceiptView):
+        return view
+    return _case_page(view, FollowupForm(formdata=None, code=form.code.data))
+
+
+def _opened(form: ReceiptForm) -> ReceiptView | tuple[str, int]:
+    """Throttle, check, one derivation: the view a right code opens, else the answer."""
     if not receipt_allowed():
         return _throttled(form)
     if not form.validate():
         return render_template("public/receipt.html", form=form,
                                problem=_("Please enter your receipt code.")), 400
     view = open_receipt(db_session(), settings_of(current_app), form.code.data or "")
-    if view is None:
-        return _wrong_code(form)
-    return _case_page(view, FollowupForm(formdata=None, code=form.code.data))
+    return _wrong_code(form) if view is None else view
 
 
 @bp.post("/receipt/shown")
@@ -82,14 +88,9 @@ def receipt_shown() -> tuple[str, int]:
     """The receipt page again, in the language chosen on it: the code travels in the POST
     body and is written only into this answer, never a link, cookie or log."""
     form = ReceiptForm()
-    if not receipt_allowed():
-        return _throttled(form)
-    if not form.validate():
-        return render_template("public/receipt.html", form=form,
-                               problem=_("Please enter your receipt code.")), 400
-    view = open_receipt(db_session(), settings_of(current_app), form.code.data or "")
-    if view is None:
-        return _wrong_code(form)
+    view = _opened(form)
+    if not isinstance(view, ReceiptView):
+        return view
     return render_template("public/receipt_new.html",
                            code=receipt_code_for(form.code.data), files=[]), 200
 
