@@ -19,7 +19,7 @@ LOADED = "img => img.complete && img.naturalWidth > 0"
 
 def _open_safely(page: Any, review_url: str, reference: str, filename: str) -> None:
     page.goto(f"{review_url}/cases/{reference}?lang=en")
-    listed = page.locator("section.attachments li", has_text=filename)
+    listed = page.locator("ul.files li", has_text=filename)
     listed.get_by_role("link", name="View safely").click()
     page.get_by_role("button", name="Make a safe copy").click()
     page.wait_for_url("**/safe")
