@@ -39,6 +39,12 @@ def test_generate_code_entropy():
     expected = len(digits) / 10
     assert all(abs(c - expected) < 0.1 * expected for c in counts)  # roughly uniform
     assert any(c.startswith("0") for c in codes)  # leading zeros are kept
+    # Uniform at every position too: a code drawn from a range wider than 10**30 and cut
+    # to 30 digits would favour small leading digits (a guesser would start there). Each
+    # count is ~200 ± 13; the bound is over 5 standard deviations.
+    for position in range(RECEIPT_DIGITS):
+        column = [c[position] for c in codes]
+        assert all(abs(column.count(str(d)) - 200) < 70 for d in range(10)), position
 
 
 @pytest.mark.parametrize(
