@@ -90,6 +90,8 @@ EQUIVALENT: tuple[tuple[str, str, str], ...] = (
     ("intake/stats/suppression.py", r"values\[p\] > 1\]",
      "an unhidden cell of value 1 exists only when k <= 1, and then nothing is hidden and "
      "_complement never runs"),
+    ("intake/review/access.py", r"session\.permanent = None$",
+     "Flask's session.permanent setter stores bool(value): None is stored as False"),
     ("intake/review/access.py", r"getattr\(view, PRE_2FA_ATTR, None\)",
      "None is falsy like False"),
     ("intake/review/access.py", r"if row is None and staff is None:",

@@ -26,8 +26,9 @@ OPEN_ENDPOINTS = {"static", "review.login", "review.login_post", "review.health"
 ROLES_ATTR = "intake_roles"
 PRE_2FA_ATTR = "intake_pre_2fa"
 CASE_ATTR = "intake_case_param"
-MAX_SID_CHARS = 128  # ids are 43 characters (token_urlsafe(32)), keys 44 in base64
+MAX_SID_CHARS = 128  # ids are 43 characters (token_urlsafe(32))
 SESSION_KEY_BYTES = 32
+SESSION_KEY_CHARS = 44  # the key in urlsafe base64, with its padding
 CASE_PARAMS = ("reference", "item_id")
 
 
@@ -68,7 +69,7 @@ def cookie_half() -> sessions.CookieHalf | None:
     sid, key = session.get("sid"), session.get("skey")
     if not isinstance(sid, str) or not isinstance(key, str):
         return None
-    if not sid.isascii() or not 0 < len(sid) <= MAX_SID_CHARS or len(key) > MAX_SID_CHARS:
+    if not sid.isascii() or not 0 < len(sid) <= MAX_SID_CHARS or len(key) != SESSION_KEY_CHARS:
         return None
     try:
         raw = base64.urlsafe_b64decode(key)

@@ -8,11 +8,18 @@ import base64
 from typing import Any
 
 import pytest
+from flask import session as flask_session
 from sqlalchemy import delete
-from werkzeug.exceptions import Unauthorized
+from werkzeug.exceptions import Forbidden, Unauthorized
 
 from intake.models import Staff, StaffSession
-from intake.review.access import current_private_key, current_session, current_staff
+from intake.review.access import (
+    MAX_SID_CHARS,
+    cookie_half,
+    current_private_key,
+    current_session,
+    current_staff,
+)
 from tests.support.factories import csrf_token
 
 GUARDED = ["/", "/account", "/admin/staff", "/audit"]
@@ -129,3 +136,34 @@ def test_helpers_refuse_with_401_when_no_one_is_signed_in(review_app: Any) -> No
         for helper in (current_staff, current_session, current_private_key):
             with pytest.raises(Unauthorized):
                 helper()
+
+
+def _half_of(review_app: Any, sid: Any, skey: Any) -> Any:
+    with review_app.test_request_context("/"):
+        flask_session.update({"sid": sid, "skey": skey})
+        return cookie_half()
+
+
+def test_the_cookie_half_has_exact_shape_limits(review_app: Any) -> None:
+    """Each bound of the cookie's id and key, at the edge and one past it."""
+    for sid in ("a", "a" * MAX_SID_CHARS):
+        half = _half_of(review_app, sid, GOOD_KEY)
+        assert half is not None and (half.session_id, half.session_key) == (sid, bytes(32))
+    for sid in ("", "a" * (MAX_SID_CHARS + 1), "é" * 10, "\x00" * 10 + "é"):
+        assert _half_of(review_app, sid, GOOD_KEY) is None, sid
+    assert MAX_SID_CHARS == 128 and len(GOOD_KEY) == 44
+    # Only the 44 characters of 32 bytes in base64: junk around a valid key (which a
+    # lenient decoder would skip) and 44 characters that decode to 33 bytes are refused.
+    for key in ("!" + GOOD_KEY, GOOD_KEY + "A", "A" * 44, GOOD_KEY[:-1], "A" * 129):
+        assert _half_of(review_app, "a", key) is None, key
+
+
+def test_a_session_without_a_key_gets_403_from_the_key_helper(
+        review_app: Any, make_staff: Any, login_as: Any) -> None:
+    """An analyst's session holds no private key: a view asking for one refuses (403)."""
+    client = review_app.test_client()
+    login_as(client, make_staff("analyst"))
+    with client:
+        assert client.get("/account").status_code == 200
+        with pytest.raises(Forbidden):
+            current_private_key()
