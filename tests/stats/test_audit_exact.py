@@ -1,0 +1,135 @@
+"""The interval audit and the protection loop against an independent integer solver.
+
+Small master tables (intake.stats.master) with random counts and random hidden numbers:
+for every primary hidden number the audit's verdict (safe or not) must be the one the exact
+integer intervals give (SciPy's `milp`, written here from the definition), a safe interval
+must be one the attacker really cannot narrow, and protection must end with every primary
+number exactly safe, no zero and nothing pinned hidden. Fast (no app, no database), so the
+mutation run can afford many examples per mutant.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from typing import Any
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
+from scipy.optimize import Bounds, LinearConstraint, milp
+
+from intake.stats.audit import HIDDEN_MIN, Interval, intervals
+from intake.stats.master import Axes, Master, build
+from intake.stats.protection import ProtectionError, primaries, protect
+
+SCALE = float(os.environ.get("INTAKE_PROPERTY_SCALE", "1"))
+CEILING = 10_000  # no count is near this: an optimum at it means "no upper bound"
+
+AXES = Axes(acts=["threats", "raid"], regions=["bishkek", "naryn"],
+            codes={"perpetrator": ["police", "unknown"], "target": ["lawyer"]},
+            quarters=["2025-Q4", "2026-Q1"])
+counts = st.integers(min_value=0, max_value=9)
+cubes = st.dictionaries(st.tuples(st.sampled_from(AXES.acts), st.sampled_from(AXES.regions),
+                                  st.sampled_from(AXES.quarters)), counts, max_size=8)
+one_ways = st.fixed_dictionaries({
+    "perpetrator": st.dictionaries(st.tuples(st.sampled_from(["police", "unknown"]),
+                                             st.sampled_from(AXES.quarters)), counts,
+                                   max_size=4),
+    "target": st.dictionaries(st.tuples(st.just("lawyer"), st.sampled_from(AXES.quarters)),
+                              counts, max_size=2)})
+
+
+def exact(master: Master, shown: set[Any], hidden: set[Any], key: Any) -> tuple[float, float]:
+    """The attacker's true interval for `key`: whole counts ≥ 0, every shown sum as
+    published, every hidden one at least HIDDEN_MIN."""
+    n = len(master.base)
+    rows, low, high = [], [], []
+    for other in shown:
+        row = np.zeros(n)
+        row[list(master.members[other])] = 1
+        if other in hidden:
+            rows.append(row), low.append(HIDDEN_MIN), high.append(np.inf)
+        else:
+            value = master.values[other]
+            rows.append(row), low.append(value), high.append(value)
+    objective = np.zeros(n)
+    objective[list(master.members[key])] = 1
+    found = []
+    for sign in (1, -1):
+        result = milp(sign * objective, integrality=np.ones(n), bounds=Bounds(0, CEILING),
+                      constraints=LinearConstraint(np.array(rows), low, high))
+        assert result.status == 0, result.message
+        found.append(sign * result.fun)
+    lo, hi = found
+    return lo, (math.inf if hi >= CEILING else hi)
+
+
+def _safe(lo: float, hi: float, k: int) -> bool:
+    return Interval(lo, hi).safe(k)
+
+
+@hsettings(max_examples=max(2, round(80 * SCALE)), deadline=None)
+@given(cube=cubes, one_way=one_ways, k=st.integers(min_value=2, max_value=6),
+       extra=st.sets(st.integers(min_value=0, max_value=200), max_size=6))
+def test_audit_verdicts_are_the_exact_ones(cube: dict[Any, int], one_way: dict[str, Any],
+                                          k: int, extra: set[int]) -> None:
+    master = build(AXES, cube, one_way)
+    shown = set(master.members)
+    keys = sorted(shown)
+    small = primaries(master, shown, k)
+    hidden = small | {keys[i % len(keys)] for i in extra if master.values[keys[i % len(keys)]]}
+    found = intervals(master.members, master.base, shown, hidden, master.containing,
+                      sorted(small), k)
+    assert set(found) == small
+    for key in small:
+        lo, hi = exact(master, shown, hidden, key)
+        got = found[key]
+        assert got.safe(k) == _safe(lo, hi, k), (key, got, lo, hi)
+        assert got.lo <= master.values[key] <= got.hi, (key, got)
+        if got.safe(k):  # a safe verdict must be proved by points the attacker can reach
+            assert lo <= got.lo and got.hi <= hi, (key, got, lo, hi)
+
+
+@hsettings(max_examples=max(2, round(40 * SCALE)), deadline=None)
+@given(cube=cubes, one_way=one_ways, k=st.integers(min_value=2, max_value=6))
+def test_protection_leaves_every_small_number_exactly_safe(cube: dict[Any, int],
+                                                          one_way: dict[str, Any],
+                                                          k: int) -> None:
+    master = build(AXES, cube, one_way)
+    shown = set(master.members)
+    result = protect(master, shown, k)
+    small = primaries(master, shown, k)
+    assert small <= result.hidden <= shown
+    assert all(master.values[key] > 0 for key in result.hidden)  # zeros are always shown
+    assert set(result.intervals) == small and result.rounds >= (1 if small else 0)
+    for key in small:
+        assert _safe(*exact(master, shown, set(result.hidden), key), k), key
+        assert result.intervals[key].safe(k)
+
+
+def test_protection_never_hides_a_pinned_number_and_refuses_a_small_pinned_one() -> None:
+    cube = {("threats", "bishkek", "2026-Q1"): 2, ("threats", "naryn", "2026-Q1"): 7,
+            ("raid", "bishkek", "2026-Q1"): 9, ("raid", "naryn", "2026-Q1"): 6}
+    master = build(AXES, cube, {"perpetrator": {}, "target": {}})
+    shown = set(master.members)
+    small_key = ("cube", "threats", "bishkek", "2026-Q1")
+    with pytest.raises(ProtectionError, match="published earlier is now below"):
+        protect(master, shown, 5, pinned=frozenset({small_key}))
+    neighbours = frozenset({("cube", "threats", "naryn", "2026-Q1"),
+                            ("cube", "raid", "bishkek", "2026-Q1")})
+    result = protect(master, shown, 5, pinned=neighbours)
+    assert small_key in result.hidden and not result.hidden & neighbours
+    assert _safe(*exact(master, shown, set(result.hidden), small_key), 5)
+
+
+def test_a_number_that_cannot_be_protected_is_an_error_not_a_leak() -> None:
+    """Everything around the one small number is published elsewhere: refuse."""
+    cube = {("threats", "bishkek", "2026-Q1"): 2, ("threats", "naryn", "2026-Q1"): 7}
+    master = build(AXES, cube, {"perpetrator": {}, "target": {}})
+    shown = set(master.members)
+    pinned = frozenset(key for key in shown if master.values[key] >= 5)
+    with pytest.raises(ProtectionError, match="no number left to hide"):
+        protect(master, shown, 5, pinned=pinned)
