@@ -90,6 +90,32 @@ EQUIVALENT: tuple[tuple[str, str, str], ...] = (
     ("intake/stats/suppression.py", r"values\[p\] > 1\]",
      "an unhidden cell of value 1 exists only when k <= 1, and then nothing is hidden and "
      "_complement never runs"),
+    ("intake/web/ratelimit.py", r"secrets\.token_(bytes|hex)\(None\)",
+     "token_bytes(None) and token_hex(None) draw 32 bytes, the pepper's size"),
+    ("intake/web/ratelimit.py", r'headers\.get\("(x-forwarded-for|X-FORWARDED-FOR)"',
+     "HTTP header names are case-insensitive (werkzeug's EnvironHeaders)"),
+    ("intake/web/ratelimit.py", r'headers\.get\("X-Forwarded-For", "XXXX"\)',
+     "a missing header then gives the last hop \"XXXX\", like \"\" not an IP address: "
+     "the peer is counted either way"),
+    ("intake/web/ratelimit.py", r"storage_options=redis_options\(\) if \(shared_storage\("
+     r"settings\)\) or True else \{\},",
+     "limits' MemoryStorage accepts and ignores any options (its **_ parameter)"),
+    ("intake/web/ratelimit.py", r"^-\s+headers_enabled=False,$",
+     "None or absent, Flask-Limiter takes RATELIMIT_HEADERS_ENABLED from app.config, which "
+     "Intake never sets: False"),
+    ("intake/web/ratelimit.py", r"strict=None\)",
+     "None is falsy like False: ip_network only tests strict for truth"),
+    ("intake/web/ratelimit.py", r"cast\(None, value\)", "typing.cast does nothing at run time"),
+    ("intake/web/ratelimit.py", r"self\._period = (None|-2)$",
+     "the clock is never before 1970, so periods are >= 0: None or -2, like -1, is never a "
+     "real period and the first call derives a key"),
+    ("intake/web/ratelimit.py", r'self\._key = (None|b"XXXX")$',
+     "replaced before its first use: the starting period never matches a real one"),
+    ("intake/web/ratelimit.py", r"_local_pepper\(None\)",
+     "_local_pepper ignores its argument (a fresh random value on every call)"),
+    ("intake/web/ratelimit.py", r"int\(self\._clock\(\) / self\._seconds\)",
+     "for a clock >= 0, int() truncation is floor division (they could differ only within "
+     "one float rounding of a period boundary)"),
     ("intake/review/access.py", r"session\.permanent = None$",
      "Flask's session.permanent setter stores bool(value): None is stored as False"),
     ("intake/review/access.py", r"getattr\(view, PRE_2FA_ATTR, None\)",

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 import redis
+from flask import Flask
 from sqlalchemy import func, select
 
 from intake.models import Case, Staff
@@ -24,6 +25,7 @@ from intake.public import create_app as public_app_factory
 from intake.review import create_app as review_app_factory
 from intake.settings import Settings, SettingsError
 from intake.web import ratelimit
+from intake.web.registry import UnknownEndpoint
 from tests.public.helpers import add_reply, open_receipt_page, report_code
 from tests.support.factories import csrf_token, report_fields
 
@@ -357,13 +359,19 @@ def test_the_key_is_the_documented_construction() -> None:
     """K_period = HMAC-SHA256(secret, pepper || period as 8 bytes big-endian); a counter
     key is the first 32 hex digits of HMAC-SHA256(K_period, address) (docs/decisions.md)."""
     pepper = bytes(range(32))
-    period = 123_456
-    key = ratelimit.RotatingKey("s" * 40, pepper=lambda _period: pepper,
-                                clock=lambda: period * 6 * 3600 + 5.0)
-    k_period = hmac.new(b"s" * 40, pepper + period.to_bytes(8, "big"), hashlib.sha256).digest()
-    assert key.current() == k_period
-    assert key.digest(ADDRESS_A) == hmac.new(k_period, ADDRESS_A.encode(),
-                                             hashlib.sha256).hexdigest()[:32]
+    for period in (0, 1, 2, 123_456):  # the first key of a process, whichever period it is
+        key = ratelimit.RotatingKey("s" * 40, pepper=lambda _period: pepper,
+                                    clock=lambda period=period: period * 6 * 3600 + 5.0)
+        k_period = hmac.new(b"s" * 40, pepper + period.to_bytes(8, "big"),
+                            hashlib.sha256).digest()
+        assert key.current() == k_period, period
+        assert key.digest(ADDRESS_A) == hmac.new(k_period, ADDRESS_A.encode(),
+                                                 hashlib.sha256).hexdigest()[:32]
+
+
+def test_a_process_pepper_is_32_fresh_random_bytes() -> None:
+    peppers = {ratelimit._local_pepper(7) for _ in range(8)}
+    assert len(peppers) == 8 and {len(p) for p in peppers} == {32}
 
 
 def test_keys_rotate_every_six_hours() -> None:
@@ -504,6 +512,7 @@ class HungRedis:
         self._server.settimeout(0.2)
         self.url = f"redis://127.0.0.1:{self._server.getsockname()[1]}/0"
         self.accepted: list[socket.socket] = []
+        self.waited: list[float] = []  # seconds each client waited before giving up
         self._running = True
         self._thread = threading.Thread(target=self._accept, daemon=True)
         self._thread.start()
@@ -511,9 +520,21 @@ class HungRedis:
     def _accept(self) -> None:
         while self._running:
             try:
-                self.accepted.append(self._server.accept()[0])
+                conn = self._server.accept()[0]
             except OSError:
                 continue
+            self.accepted.append(conn)
+            threading.Thread(target=self._hold, args=(conn,), daemon=True).start()
+
+    def _hold(self, conn: socket.socket) -> None:
+        """Read the client's commands, never answer, and time until it hangs up."""
+        started = time.monotonic()
+        try:
+            while conn.recv(4096):
+                pass
+        except OSError:
+            return
+        self.waited.append(time.monotonic() - started)
 
     def close(self) -> None:
         self._running = False
@@ -544,11 +565,35 @@ def test_a_redis_that_hangs_delays_but_stops_no_report(
     assert results, "the report hung on Redis"
     assert results[0].status_code == 200
     assert _cases(database) == 1
-    # one try each, no retries: the pepper, then the submit counter
+    # one try each, no retries: the pepper, then the submit counter; each gives up after
+    # REDIS_TIMEOUT_SECONDS (1 s), not the Redis client's default of 5 s
     assert len(hung_redis.accepted) == 2
+    deadline = time.monotonic() + 10
+    while len(hung_redis.waited) < 2 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert len(hung_redis.waited) == 2 and max(hung_redis.waited) < 3, hung_redis.waited
 
 
 # --- registries and production start-up ---------------------------------------------------
+
+def test_a_limit_on_a_renamed_endpoint_stops_the_app(
+        settings: Settings, database: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A limit whose endpoint was renamed would silently protect nothing: start-up fails
+    and says which registry and which endpoint."""
+    monkeypatch.setitem(ratelimit.LIMITED, "intake.public", {
+        "public.report_submit_renamed": ("rate_limit_submit", "submit", ("POST",))})
+    with pytest.raises(UnknownEndpoint, match=r"^intake\.public: rate limits names unknown "
+                                              r"endpoints: public\.report_submit_renamed$"):
+        public_app_factory(settings, database)
+
+
+def test_an_app_with_no_limits_of_its_own_still_gets_counters(settings: Settings) -> None:
+    app = Flask("intake.elsewhere")
+    app.add_url_rule("/", "index", lambda: "ok")
+    ratelimit.install(app, settings)
+    assert app.view_functions["index"]() == "ok"  # nothing wrapped
+    assert isinstance(ratelimit.counters(app), ratelimit.Counters)
+
 
 def test_every_limited_endpoint_is_limited(settings: Settings, database: Any) -> None:
     """Each app wraps exactly the endpoints its registry names (none lost to a rename)."""
