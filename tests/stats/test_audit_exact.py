@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import math
 import os
+import subprocess
+import sys
 from typing import Any
 
 import numpy as np
@@ -21,6 +23,7 @@ from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
 
+from intake.stats import audit
 from intake.stats.audit import HIDDEN_MIN, Interval, intervals
 from intake.stats.master import Axes, Master, build
 from intake.stats.protection import ProtectionError, primaries, protect
@@ -133,3 +136,19 @@ def test_a_number_that_cannot_be_protected_is_an_error_not_a_leak() -> None:
     pinned = frozenset(key for key in shown if master.values[key] >= 5)
     with pytest.raises(ProtectionError, match="no number left to hide"):
         protect(master, shown, 5, pinned=pinned)
+
+
+def test_importing_the_audit_prints_nothing_on_standard_output(
+        capfd: pytest.CaptureFixture[str]) -> None:
+    """HiGHS prints a banner on standard output once per process; `intake stats export`
+    writes its file there, so the import silences it and gives standard output back."""
+    code = ("import intake.stats.audit, highspy; highspy.Highs(); "
+            "print('after', flush=True)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True, timeout=120)
+    assert done.stdout == "after\n"
+    # It runs at import, before any test; called again here (the banner is already out),
+    # standard output must still work afterwards, and the mutation run sees this test.
+    audit._first_highs()
+    print("still here", flush=True)
+    assert capfd.readouterr().out == "still here\n"
