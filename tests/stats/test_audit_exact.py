@@ -27,6 +27,7 @@ from intake.stats import audit
 from intake.stats.audit import HIDDEN_MIN, Interval, intervals
 from intake.stats.master import Axes, Master, build
 from intake.stats.protection import ProtectionError, primaries, protect
+from intake.stats.suppression import complete
 
 SCALE = float(os.environ.get("INTAKE_PROPERTY_SCALE", "1"))
 CEILING = 10_000  # no count is near this: an optimum at it means "no upper bound"
@@ -152,3 +153,64 @@ def test_importing_the_audit_prints_nothing_on_standard_output(
     audit._first_highs()
     print("still here", flush=True)
     assert capfd.readouterr().out == "still here\n"
+
+
+# Three acts, regions and quarters over two years: here the linear relaxation's optimum is
+# sometimes not a whole-number point, which the small tables above never give, so the
+# audit's integer checks (rounding down, `reaches`, the conservative verdicts) run. Each
+# case was picked for the branches it takes: fractional maximum and/or minimum, integer
+# check found a point or did not.
+WIDE = Axes(acts=["threats", "surveillance", "raid"], regions=["bishkek", "naryn", "talas"],
+            codes={"perpetrator": ["police"], "target": ["lawyer"]},
+            quarters=["2025-Q4", "2026-Q1", "2026-Q2"])
+FRACTIONAL = [
+    ({("threats", "talas", "2026-Q2"): 13, ("surveillance", "bishkek", "2025-Q4"): 1,
+      ("raid", "bishkek", "2026-Q2"): 7, ("threats", "bishkek", "2025-Q4"): 5,
+      ("surveillance", "naryn", "2025-Q4"): 3, ("surveillance", "bishkek", "2026-Q1"): 7,
+      ("raid", "naryn", "2026-Q2"): 14, ("threats", "naryn", "2025-Q4"): 1,
+      ("raid", "naryn", "2025-Q4"): 12, ("raid", "talas", "2026-Q1"): 4}, 5),
+    ({("threats", "bishkek", "2026-Q1"): 1, ("threats", "bishkek", "2026-Q2"): 7,
+      ("threats", "talas", "2025-Q4"): 1, ("surveillance", "naryn", "2026-Q2"): 10,
+      ("surveillance", "talas", "2026-Q2"): 10, ("raid", "bishkek", "2026-Q2"): 8,
+      ("surveillance", "bishkek", "2026-Q1"): 5, ("surveillance", "naryn", "2026-Q1"): 2}, 8),
+    ({("surveillance", "bishkek", "2025-Q4"): 5, ("raid", "talas", "2026-Q1"): 4,
+      ("raid", "talas", "2026-Q2"): 3, ("threats", "talas", "2026-Q1"): 13,
+      ("threats", "bishkek", "2025-Q4"): 1, ("threats", "naryn", "2026-Q2"): 5,
+      ("surveillance", "bishkek", "2026-Q1"): 13, ("raid", "bishkek", "2026-Q1"): 7}, 6),
+    ({("threats", "talas", "2026-Q2"): 4, ("threats", "naryn", "2025-Q4"): 3,
+      ("raid", "naryn", "2026-Q1"): 2, ("threats", "bishkek", "2026-Q2"): 14,
+      ("surveillance", "bishkek", "2025-Q4"): 5}, 3),
+    ({("threats", "talas", "2026-Q1"): 14, ("threats", "naryn", "2025-Q4"): 12,
+      ("surveillance", "bishkek", "2026-Q2"): 10, ("raid", "talas", "2025-Q4"): 10,
+      ("surveillance", "naryn", "2026-Q1"): 6, ("surveillance", "naryn", "2026-Q2"): 7,
+      ("raid", "naryn", "2026-Q2"): 7, ("threats", "bishkek", "2026-Q1"): 9,
+      ("threats", "talas", "2026-Q2"): 2, ("raid", "bishkek", "2026-Q2"): 3,
+      ("threats", "naryn", "2026-Q2"): 0}, 7),
+    ({("threats", "bishkek", "2025-Q4"): 3, ("surveillance", "talas", "2026-Q1"): 10,
+      ("raid", "bishkek", "2026-Q1"): 6, ("raid", "talas", "2026-Q2"): 5,
+      ("surveillance", "bishkek", "2025-Q4"): 12, ("threats", "naryn", "2026-Q2"): 4}, 5),
+    ({("raid", "talas", "2025-Q4"): 4, ("threats", "bishkek", "2026-Q2"): 7,
+      ("raid", "bishkek", "2025-Q4"): 0, ("raid", "naryn", "2026-Q2"): 8,
+      ("threats", "bishkek", "2026-Q1"): 4, ("surveillance", "naryn", "2026-Q2"): 13,
+      ("raid", "bishkek", "2026-Q2"): 13, ("surveillance", "bishkek", "2026-Q1"): 5}, 7),
+]
+
+
+@pytest.mark.parametrize(("cube", "k"), FRACTIONAL)
+def test_audit_verdicts_are_exact_where_the_relaxation_is_fractional(
+        cube: dict[Any, int], k: int) -> None:
+    master = build(WIDE, cube, {"perpetrator": {}, "target": {}})
+    shown = set(master.members)
+    small = primaries(master, shown, k)
+    first_round = complete(master.values, master.equations, small)  # what protect starts from
+    for hidden in (first_round, set(protect(master, shown, k).hidden)):
+        found = intervals(master.members, master.base, shown, hidden, master.containing,
+                          sorted(small), k)
+        for key in small:
+            lo, hi = exact(master, shown, hidden, key)
+            got = found[key]
+            assert got.safe(k) == _safe(lo, hi, k), (key, got, lo, hi)
+            assert got.lo <= master.values[key] <= got.hi, (key, got)
+            if got.safe(k):
+                assert lo <= got.lo and got.hi <= hi, (key, got, lo, hi)
+    assert all(_safe(*exact(master, shown, hidden, key), k) for key in small)
