@@ -117,6 +117,7 @@ def test_the_in_page_check_shows_exactly_what_is_stored_and_read(
     assert page.evaluate("document.activeElement.id") == "reply-text"
     assert _reporter_texts(live_review.database, live_review.settings, code, reference) == []
     assert check_reply(page, TRICKY) == shown
+    screenshot(page, "review-reply-check")
     with page.expect_navigation():
         page.click("#reply-check button.send-button")
     assert len(posts) == 1 and posts[0].endswith(f"/cases/{reference}/replies")
