@@ -7,7 +7,6 @@
   // plain, and the blanks Python's str.strip() removes taken off both ends.
   var BLANKS = "[\\t-\\r\\x1c-\\x20\\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]+";
   var EDGES = new RegExp("^" + BLANKS + "|" + BLANKS + "$", "g");
-  var MAX = 20000;
   var form = document.getElementById("reply-form");
   var box = document.getElementById("reply-text");
   var check = document.getElementById("reply-check");
@@ -16,6 +15,7 @@
   var carried = document.getElementById("reply-check-carried");
   var change = document.getElementById("reply-check-change");
   if (!form || !box || !check || !title || !shown || !carried || !change) { return; }
+  var max = parseInt(box.getAttribute("maxlength"), 10) || 20000;
 
   function stored(text) {
     return text.replace(/\r\n/g, "\n").replace(EDGES, "");
@@ -28,7 +28,7 @@
   form.addEventListener("submit", function (event) {
     var text = stored(box.value);
     // Empty or too long: the server's preview answers with its translated message.
-    if (!text || Array.from(text).length > MAX) { return; }
+    if (!text || Array.from(text).length > max) { return; }
     event.preventDefault();
     shown.textContent = text;
     carried.value = text;
