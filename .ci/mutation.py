@@ -164,6 +164,9 @@ def prepare(group: Group) -> Path:
         'pytest_add_cli_args = ["-p", "no:cacheprovider", "-p", "no:warnings"]',
         'also_copy = ["templates", "static", "migrations", "config"]',
         "use_git_change_detection = false",
+        # A mutant whose tests use more than 4 × (their normal CPU time + 1 s) is a timeout
+        # (detected); mutmut's default of 30 × let one slow mutant cost minutes.
+        "timeout_multiplier = 2.0",
         "",
     ])
     with open(work / "pyproject.toml", "a", encoding="utf-8") as out:

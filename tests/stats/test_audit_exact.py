@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import Phase, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 from scipy.optimize import Bounds, LinearConstraint, milp
@@ -27,9 +27,11 @@ from intake.stats import audit
 from intake.stats.audit import HIDDEN_MIN, Interval, intervals
 from intake.stats.master import Axes, Master, build
 from intake.stats.protection import ProtectionError, primaries, protect
-from intake.stats.suppression import complete
+from intake.stats.suppression import Equation, complete
 
 SCALE = float(os.environ.get("INTAKE_PROPERTY_SCALE", "1"))
+# The mutation run (a scale below 1) needs a failure, not the smallest one: no shrinking.
+PHASES = tuple(Phase) if SCALE >= 1 else (Phase.explicit, Phase.reuse, Phase.generate)
 CEILING = 10_000  # no count is near this: an optimum at it means "no upper bound"
 
 AXES = Axes(acts=["threats", "raid"], regions=["bishkek", "naryn"],
@@ -75,7 +77,7 @@ def _safe(lo: float, hi: float, k: int) -> bool:
     return Interval(lo, hi).safe(k)
 
 
-@hsettings(max_examples=max(2, round(80 * SCALE)), deadline=None)
+@hsettings(max_examples=max(2, round(80 * SCALE)), deadline=None, phases=PHASES)
 @given(cube=cubes, one_way=one_ways, k=st.integers(min_value=2, max_value=6),
        extra=st.sets(st.integers(min_value=0, max_value=200), max_size=6))
 def test_audit_verdicts_are_the_exact_ones(cube: dict[Any, int], one_way: dict[str, Any],
@@ -92,12 +94,14 @@ def test_audit_verdicts_are_the_exact_ones(cube: dict[Any, int], one_way: dict[s
         lo, hi = exact(master, shown, hidden, key)
         got = found[key]
         assert got.safe(k) == _safe(lo, hi, k), (key, got, lo, hi)
-        assert got.lo <= master.values[key] <= got.hi, (key, got)
-        if got.safe(k):  # a safe verdict must be proved by points the attacker can reach
-            assert lo <= got.lo and got.hi <= hi, (key, got, lo, hi)
+        # These tables' relaxations have whole-number optima, so the interval is the exact
+        # one, or (a maximum that alone proves it safe) the number's value up to it.
+        value = master.values[key]
+        assert got == Interval(lo, hi) or (got == Interval(value, hi) and hi >= value + k), (
+            key, got, lo, hi)
 
 
-@hsettings(max_examples=max(2, round(40 * SCALE)), deadline=None)
+@hsettings(max_examples=max(2, round(40 * SCALE)), deadline=None, phases=PHASES)
 @given(cube=cubes, one_way=one_ways, k=st.integers(min_value=2, max_value=6))
 def test_protection_leaves_every_small_number_exactly_safe(cube: dict[Any, int],
                                                           one_way: dict[str, Any],
@@ -196,21 +200,55 @@ FRACTIONAL = [
 ]
 
 
+def _numbered(master: Master) -> tuple[dict[Any, int], dict[int, tuple[int, ...]],
+                                       list[list[int]], list[Equation]]:
+    """The same system with whole numbers for names. Sets of text tuples iterate in an
+    order that changes with each process's hash seed, and where the relaxation has several
+    optimal points that order decides which one the solver returns (and so whether the
+    audit must fall back to its conservative verdict); numbered, a run is repeatable."""
+    number = {key: i for i, key in enumerate(sorted(master.members))}
+    members = {number[key]: m for key, m in master.members.items()}
+    containing = [[number[key] for key in keys] for keys in master.containing]
+    equations = [Equation(number[eq.total], tuple(number[p] for p in eq.parts))
+                 for eq in master.equations]
+    return number, members, containing, equations
+
+
 @pytest.mark.parametrize(("cube", "k"), FRACTIONAL)
 def test_audit_verdicts_are_exact_where_the_relaxation_is_fractional(
         cube: dict[Any, int], k: int) -> None:
     master = build(WIDE, cube, {"perpetrator": {}, "target": {}})
     shown = set(master.members)
     small = primaries(master, shown, k)
-    first_round = complete(master.values, master.equations, small)  # what protect starts from
-    for hidden in (first_round, set(protect(master, shown, k).hidden)):
-        found = intervals(master.members, master.base, shown, hidden, master.containing,
-                          sorted(small), k)
-        for key in small:
-            lo, hi = exact(master, shown, hidden, key)
-            got = found[key]
-            assert got.safe(k) == _safe(lo, hi, k), (key, got, lo, hi)
-            assert got.lo <= master.values[key] <= got.hi, (key, got)
-            if got.safe(k):
-                assert lo <= got.lo and got.hi <= hi, (key, got, lo, hi)
-    assert all(_safe(*exact(master, shown, hidden, key), k) for key in small)
+    number, members, containing, equations = _numbered(master)
+    values = {number[key]: value for key, value in master.values.items()}
+    first_round = complete(values, equations, {number[key] for key in small})
+    found = intervals(members, master.base, set(number.values()), first_round, containing,
+                      sorted(number[key] for key in small), k)
+    hidden = {key for key in shown if number[key] in first_round}
+    for key in small:
+        lo, hi = exact(master, shown, hidden, key)
+        got = found[number[key]]
+        if got.safe(k) != _safe(lo, hi, k):
+            # The one difference allowed: a minimum at a fractional point is not trusted,
+            # the number's own value stands in for it, and the verdict errs to "unsafe".
+            assert not got.safe(k) and got.lo == master.values[key] > lo, (key, got, lo, hi)
+        assert got.lo <= master.values[key] <= got.hi, (key, got)
+        if got.safe(k):
+            assert lo <= got.lo and got.hi <= hi, (key, got, lo, hi)
+
+
+@pytest.mark.parametrize(("cube", "k"), FRACTIONAL)
+def test_protection_of_wide_tables_is_never_narrower_than_exact(
+        cube: dict[Any, int], k: int) -> None:
+    """Whichever optimal point the solver returns (it may differ between processes), what
+    protection hides leaves every small number exactly safe, and the audit never calls a
+    number safe that is not."""
+    master = build(WIDE, cube, {"perpetrator": {}, "target": {}})
+    shown = set(master.members)
+    result = protect(master, shown, k)
+    for key in primaries(master, shown, k):
+        lo, hi = exact(master, shown, set(result.hidden), key)
+        assert _safe(lo, hi, k), key
+        got = result.intervals[key]
+        assert lo <= got.lo and got.hi <= hi, (key, got, lo, hi)
