@@ -167,6 +167,30 @@ def test_login_and_second_factor_share_a_limit_per_client(
     assert _post_login(other, "nobody", "wrong").status_code == 401
 
 
+def test_the_key_sign_in_shares_the_login_limit_per_client(
+        settings: Settings, database: Any, make_staff: Any, storage: str) -> None:
+    """The security-key step is a second factor like the code: its tries spend the same
+    per-client budget as the passphrase, whatever each answer was."""
+    cfg = settings.replace(rate_limit_login="3/hour", rate_limit_storage=storage,
+                           rate_limit_secret="rl-test-" + secrets.token_hex(24))
+    app = review_app_factory(cfg, database)
+    staff = make_staff("reviewer")
+    with database.transaction() as s:
+        s.get(Staff, staff.id).totp_enrolled = True
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = ADDRESS_A
+    assert _post_login(client, staff.username, staff.passphrase).status_code == 302
+    token = csrf_token(client.get("/login/2fa").get_data(as_text=True))
+    for _ in range(2):
+        assert client.post("/login/key", data={"csrf_token": token}).status_code != 429
+    limited = client.post("/login/key", data={"csrf_token": token})
+    assert limited.status_code == 429
+    assert "Too many attempts" in limited.get_data(as_text=True)
+    other = app.test_client()
+    other.environ_base["REMOTE_ADDR"] = ADDRESS_B
+    assert _post_login(other, "nobody", "wrong").status_code == 401
+
+
 # --- finding 8: whose X-Forwarded-For is believed ----------------------------------------
 
 def test_the_review_app_ignores_forwarded_headers_even_from_loopback(
