@@ -252,3 +252,13 @@ def test_protection_of_wide_tables_is_never_narrower_than_exact(
         assert _safe(lo, hi, k), key
         got = result.intervals[key]
         assert lo <= got.lo and got.hi <= hi, (key, got, lo, hi)
+
+
+def test_numbers_asked_to_be_hidden_stay_hidden() -> None:
+    cube = {("threats", "bishkek", "2026-Q1"): 2, ("threats", "naryn", "2026-Q1"): 7,
+            ("raid", "bishkek", "2026-Q1"): 9, ("raid", "naryn", "2026-Q1"): 6}
+    master = build(AXES, cube, {"perpetrator": {}, "target": {}})
+    shown = set(master.members)
+    asked = ("cube", "*", "*", "all")  # the grand total: nothing small needs it hidden
+    assert asked not in protect(master, shown, 5).hidden
+    assert asked in protect(master, shown, 5, hidden={asked}).hidden

@@ -52,3 +52,13 @@ def test_a_chain_of_equations_is_followed_to_the_end() -> None:
     assert hidden == {"a", "b", "c"}
     for eq in (row, col):
         assert sum(1 for m in eq.members if m in hidden) != 1
+
+
+def test_a_row_with_nothing_left_to_hide_does_not_stop_the_others() -> None:
+    """Where every other member is published elsewhere nothing can be added; the pass goes
+    on with the other equations, in whichever order they come."""
+    values = {"a": 1, "b": 6, "t1": 7, "c": 5, "t2": 6}
+    free = Equation("t2", ("a", "c"))
+    blocked = Equation("t1", ("a", "b"))
+    for equations in ([free, blocked], [blocked, free]):
+        assert complete(values, equations, {"a"}, pinned={"b", "t1"}) == {"a", "c"}
