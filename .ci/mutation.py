@@ -79,7 +79,17 @@ EQUIVALENT: tuple[tuple[str, str, str], ...] = (
     ("intake/crypto/passphrase.py", r"^-\s+(hash_len=32|salt_len=16|type=Type\.ID),$",
      "the dropped argument equals argon2-cffi's default (hash_len 32, salt_len 16, Argon2id);"
      " the test of the encoded hash checks the result"),
-    ("intake/crypto/keys.py", r'lstrip\("XX\\ufeffXX"\)',
+    ("intake/crypto/custody.py", r"ssss=None\)|private_raw\[i:i \+ BLOCK\], \)$",
+     "ssss=None or left out: pycryptodome's default is False, tested only for truth"),
+    ("intake/crypto/custody.py", r"^-\s+ssss=False\)$",
+     "ssss=None or left out: pycryptodome's default is False, tested only for truth"),
+    ("intake/crypto/custody.py", r"lines\.index\(end\) <= lines\.index\(begin\)",
+     "BEGIN and END lines differ, so the two indexes are never equal"),
+    ("intake/crypto/custody.py", r"index = per_block\[1\]\[n\]\[0\]",
+     "Shamir.split gives every block the same x-coordinates 1..n: block 1's index is block 0's"),
+    ("intake/crypto/custody.py", r"!= shares\[1\]\.fingerprint:",
+     "all shares carry one fingerprint (checked first) and at least two are given"),
+    ("intake/crypto/*", r'lstrip\("XX\\ufeffXX"\)',
      "also stripping leading X characters only touches text before the BEGIN line, which "
      "is ignored anyway"),
     ("intake/crypto/keys.py", r"if stop <= start:",

@@ -12,6 +12,8 @@ from intake.crypto.custody import MAX_SHARES, SHARE_LABEL, combine_shares, parse
 PRIVATE, PUBLIC = keypair_from_seed(bytes(range(1, 97)))
 OTHER_PRIVATE, _ = keypair_from_seed(bytes(range(101, 197)))
 PRINT = fingerprint(PUBLIC)
+REBUILT = (r"^the shares do not rebuild the key they claim \(a share is mistyped, damaged or "
+           r"from another split\)$")
 
 
 def test_any_threshold_shares_rebuild_the_key_and_fewer_are_refused():
@@ -25,6 +27,14 @@ def test_any_threshold_shares_rebuild_the_key_and_fewer_are_refused():
     for pair in itertools.combinations(shares, 2):
         with pytest.raises(ValueError, match=r"^2 distinct share\(s\) given, 3 needed$"):
             combine_shares(list(pair))
+
+
+def test_the_first_share_says_how_many_are_needed():
+    """A share whose Threshold line was edited down does not lower the count for the
+    others: the first share's threshold counts (and a wrong one rebuilds nothing)."""
+    one, two, *_ = split_key(PRIVATE, 5, 3)
+    with pytest.raises(ValueError, match="2 distinct share\\(s\\) given, 3 needed"):
+        combine_shares([one, _replace(two, threshold=2)])
 
 
 def test_a_repeated_share_does_not_count_twice():
@@ -51,7 +61,7 @@ def test_two_splits_of_one_key_are_independent_and_do_not_mix():
     first, second = split_key(PRIVATE, 3, 2), split_key(PRIVATE, 3, 2)
     assert all(a.values != b.values for a, b in zip(first, second, strict=True))
     assert combine_shares(second[:2]) == PRIVATE
-    with pytest.raises(ValueError, match="do not rebuild the key they claim"):
+    with pytest.raises(ValueError, match=REBUILT):
         combine_shares([first[0], second[1]])
 
 
@@ -82,7 +92,7 @@ def test_combine_refuses_nothing_mixed_damaged_and_mistyped_shares():
     for position in (0, 17, 95):  # a typo in any block
         values = bytearray(shares[1].values)
         values[position] ^= 1
-        with pytest.raises(ValueError, match="do not rebuild the key they claim"):
+        with pytest.raises(ValueError, match=REBUILT):
             combine_shares([shares[0], _replace(shares[1], values=bytes(values))])
 
 
@@ -90,7 +100,7 @@ def test_other_shares_claiming_this_key_give_nothing():
     """An attacker relabels shares of their own key with this key's fingerprint: the
     combination is their key, which does not match the fingerprint, so it is refused."""
     forged = [_replace(s, fingerprint=PRINT) for s in split_key(OTHER_PRIVATE, 3, 2)]
-    with pytest.raises(ValueError, match="do not rebuild the key they claim"):
+    with pytest.raises(ValueError, match=REBUILT):
         combine_shares(forged[:2])
 
 
@@ -176,7 +186,8 @@ def test_parse_refuses_what_is_not_a_share():
     _armor(headers=["Share: 1", "Threshold: 2"]),
     _armor("one"),
     _armor(threshold="2.0"),
-    _armor(body="AAAA*AAA"),  # a character outside base64 is not silently skipped
+    # a character outside base64 is not silently skipped
+    _armor(body=base64.b64encode(bytes(96)).decode("ascii").replace("AAAA", "AA*AA", 1)),
     _armor(body="AAA"),  # bad padding
 ])
 def test_parse_refuses_damaged_shares(text):
