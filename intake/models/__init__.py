@@ -11,7 +11,7 @@ from intake.models.security_key import SecurityKey
 from intake.models.session import LoginFailure, StaffSession
 from intake.models.site import SiteValue
 from intake.models.staff import READER_ROLES, ROLES, Staff
-from intake.models.stats import PrivacyLedgerEntry, StatsRelease
+from intake.models.stats import PrivacyLedgerEntry, StatsGeneration, StatsRelease
 from intake.models.stats_count import StatsCount
 from intake.models.team import CaseTeam, RoutingRule, Team, TeamMember
 
@@ -19,6 +19,7 @@ __all__ = [
     "AuditEvent", "Base", "COUNTED_STATUSES", "Case", "CaseLabel", "CaseTeam", "ITEM_KINDS",
     "Item", "KeyWrap", "LoginFailure", "PRIORITIES", "PendingNotification", "PrivacyLedgerEntry",
     "READER_ROLES", "REPORTER_KINDS", "ROLES", "RecoveryKey", "RoutingRule", "STATUSES",
-    "SecurityKey", "SiteValue", "Staff", "StaffSession", "StatsCount", "StatsRelease",
+    "SecurityKey", "SiteValue", "Staff", "StaffSession", "StatsCount", "StatsGeneration",
+    "StatsRelease",
     "TRANSITIONS", "Team", "TeamMember", "VOCABULARIES", "hour_floor", "new_id", "utcnow",
 ]
