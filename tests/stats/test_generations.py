@@ -8,6 +8,8 @@ and what is stored for a generation is only what may be published.
 from __future__ import annotations
 
 import json
+import threading
+import time
 from typing import Any
 
 from click.testing import CliRunner
@@ -213,3 +215,37 @@ def test_a_release_is_a_slice_of_the_stored_generation(settings, session, make_c
     stored = decode_generation(session.scalars(select(StatsGeneration)).one().result)
     frozen = json.loads(session.get(StatsRelease, release.id).payload)
     assert frozen["tables"] == json.loads(json.dumps(payload(stored, "2026")["tables"]))
+
+
+def test_two_requests_at_once_serve_one_noise_draw(settings, database, make_case):
+    """Two requests making the same new generation at the same moment: the second one's
+    own draw is thrown away and it serves the first one's numbers (one ledger entry)."""
+    from intake.services.stats_generations import current
+
+    make_case(20)
+    make_case(3, acts=("raid",), region="bishkek")
+    noisy = settings.replace(stats_epsilon=0.5)
+    first_session, second_session = database.factory(), database.factory()
+    served: dict[str, Any] = {}
+
+    def second() -> None:
+        served["second"] = current(second_session, noisy, None, "second")
+        second_session.commit()
+
+    try:
+        first = current(first_session, noisy, None, "first")  # stored, not yet committed
+        thread = threading.Thread(target=second)
+        thread.start()
+        time.sleep(0.5)  # the second request is now making its own draw or waiting to store
+        first_session.commit()
+        thread.join(30)
+        assert served["second"].result.numbers == first.result.numbers
+        assert served["second"].generation_id == first.generation_id
+    finally:
+        first_session.close()
+        second_session.close()
+    reader = database.factory()
+    try:
+        assert list(reader.scalars(select(PrivacyLedgerEntry.purpose))) == ["first"]
+    finally:
+        reader.close()
