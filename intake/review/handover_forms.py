@@ -19,8 +19,9 @@ class RecipientForm(FlaskForm):
     organisation = StringField(_l("Organisation"), validators=[DataRequired(), Length(max=120)])
     key = TextAreaField(
         _l("Public key"), validators=[DataRequired(), Length(max=MAX_KEY_CHARS)],
-        description=_l("Their OpenPGP public certificate (gpg --armor --export, or sq cert "
-                       "export), or the public key file made by intake keygen."))
+        description=_l("Their OpenPGP public certificate (%(gpg)s, or %(sq)s), or the public "
+                       "key file made by %(keygen)s.", gpg="gpg --armor --export",
+                       sq="sq cert export", keygen="intake keygen"))
 
 
 class VerifyForm(FlaskForm):

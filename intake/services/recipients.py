@@ -75,7 +75,8 @@ def parse_key(text: str) -> tuple[str, bytes, str]:
             raw = import_public_pem(text)
         except ValueError:
             raise RecipientError(_l("This Intake public key is damaged: ask the recipient "
-                                    "to send the file made by intake keygen again.")) from None
+                                    "to send the file made by %(keygen)s again.",
+                                    keygen="intake keygen")) from None
         return "intake", raw, fingerprint(raw)
     raise RecipientError(_l("Paste an OpenPGP public certificate (it begins with %(pgp)s) or "
                             "an Intake public key (it begins with %(intake)s).",
