@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import os
-import subprocess  # nosec B404 - a fixed argv of our own interpreter and module, no shell
+import subprocess
 import sys
 import threading
 from collections.abc import Iterator
@@ -113,8 +113,9 @@ def iter_encrypt(cert: bytes, plaintext: Iterator[bytes]) -> Iterator[bytes]:
 
     If the consumer stops early the child is killed. A failure after the first bytes
     raises EncryptionFailed: the recipient's tool then reports the message truncated."""
-    proc = subprocess.Popen(CHILD, stdin=subprocess.PIPE, stdout=subprocess.PIPE,  # noqa: S603 # nosec B603
-                            stderr=subprocess.DEVNULL, env={"PATH": os.defpath})
+    proc = subprocess.Popen(  # noqa: S603 - fixed argv of our own interpreter, no shell
+        CHILD, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+        env={"PATH": os.defpath})
     failed: list[BaseException] = []
     writer = threading.Thread(target=_feed, args=(proc, cert, plaintext, failed),
                               daemon=True)
