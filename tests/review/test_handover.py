@@ -28,7 +28,7 @@ from tests.review.handover_support import (
     openpgp_recipient,
     tar_members,
 )
-from tests.support.canary import files_under, hits, read_files
+from tests.support.canary import files_under, hits, pg_dump, read_files
 
 
 @pytest.fixture
@@ -169,6 +169,8 @@ def test_nothing_readable_is_written_while_the_bundle_is_made(
     rest = b"".join(chunks)
     response.close()
     scans.append(_written(settings, tmp_dir, started))
+    if db_backend == "postgresql":
+        scans[-1].append(("pg_dump", pg_dump(settings.database_url)))
     for blobs in scans:
         assert hits(tokens, blobs) == []
     assert hits(tokens, [("bundle", first + rest)]) == []

@@ -278,3 +278,34 @@ def test_directory_changes_are_audited_with_the_fingerprint(database: Any, sessi
     assert session.get(ExternalRecipient, row_id) is None
     with pytest.raises(recipients.RecipientError), database.transaction() as s:
         recipients.verify(s, s.get(Staff, readers["colleague"].id), row_id)
+
+
+def test_malformed_posts_get_a_clear_4xx_never_a_500(review_client: Any, login_as: Any,
+                                                     database: Any, readers: Any,
+                                                     two_cases: Any) -> None:
+    mine, _other = two_cases
+    verified, _tsk = openpgp_recipient(database, readers["colleague"], readers["me"])
+    login_as(review_client, readers["me"])
+    token = csrf_token(review_client.get("/recipients").get_data(as_text=True))
+    junk = "\x00\ufffd" + "я" * 5000
+    for data in ({"recipient": [verified, verified]}, {"recipient": junk, "report": junk},
+                 {"recipient": verified, "messages": [junk] * 500},
+                 {"recipient": verified, "report": "y", "notes": ""},
+                 {"recipient": verified, "safe": mine.photo, "originals": mine.photo * 3}):
+        response = review_client.post(f"/cases/{mine.reference}/handover",
+                                      data={"csrf_token": token, **data})
+        assert response.status_code == 400, (data.keys(), response.status_code)
+    for data in ({"name": junk, "organisation": "x", "key": "x"},
+                 {"name": "x", "organisation": "x",
+                  "key": "-----BEGIN PGP PUBLIC KEY BLOCK-----\n" + junk},
+                 {"name": "x", "organisation": "x",
+                  "key": "-----BEGIN INTAKE PUBLIC KEY-----\n" + "A" * 190_000},
+                 {"name": " ", "organisation": " ", "key": " "}):
+        response = review_client.post("/recipients", data={"csrf_token": token, **data})
+        assert response.status_code == 400, response.status_code
+    for path in (f"/recipients/{junk[:40]}/verify", f"/recipients/{'x' * 300}/remove"):
+        response = review_client.post(path, data={"csrf_token": token, "compared": "y"})
+        assert response.status_code in (404, 409), (path, response.status_code)
+    missing = review_client.post(f"/cases/{mine.reference}/handover",
+                                 data={"recipient": verified, "report": "y"})
+    assert missing.status_code == 400  # no CSRF token: refused like any other form
