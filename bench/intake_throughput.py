@@ -3,9 +3,11 @@
 The receipt's Argon2id derivation is the deliberate cost of a submission, so the bound
 is that derivation alone at the same concurrency on the same cores; a bare Flask route
 under the same gunicorn settings shows what the server itself costs. Target: report
-throughput ≥ 0.8 × bound and p50 < 150 ms at 8 concurrent clients.
+throughput ≥ 0.9 × bound and p50 < 150 ms at 8 concurrent clients; in the serial view
+(one thread, in-process) everything but the derivation ≤ 5 ms.
 
-    .venv/bin/python bench/intake_throughput.py [--quick] [--seconds N] [--no-pg]
+    .venv/bin/python bench/intake_throughput.py [--quick] [--seconds N] [--rounds N] [--no-pg]
+                                                [--serial-only]
 """
 
 from __future__ import annotations
@@ -26,7 +28,8 @@ from intake.crypto import derive_receipt_keys, generate_code
 from intake.services.reports import receipt_params
 
 CONCURRENCY = 8
-TARGET_RATIO = 0.8
+TARGET_RATIO = 0.9
+TARGET_REST_MS = 5.0
 TARGET_P50 = 0.150
 Scenario = Callable[[float], LoadResult]
 # About 1.5 KB of what a reporter types: a realistic, not a minimal, body.
@@ -83,8 +86,10 @@ def report_scenario(stack: ExitStack, backend: str) -> Scenario:
                                     cpu_of=server_cpu(address))
 
 
-def serial_view(rounds: int) -> None:
-    """One thread, no server: a report vs the derivation alone, interleaved (no contention)."""
+def serial_view(rounds: int) -> dict[str, float]:
+    """One thread, no server: a report vs the derivation alone, interleaved (no contention).
+    Wall time includes the commit's fsync (waiting, not working); CPU time is the process's
+    own work, which is what limits throughput on a busy machine."""
     import time
 
     from werkzeug.datastructures import MultiDict
@@ -100,20 +105,27 @@ def serial_view(rounds: int) -> None:
         params, salt = receipt_params(inst.settings), secrets.token_bytes(16)
         for _ in range(3):
             assert client.post("/", data=form).status_code == 200
-        report_ms, derive_ms = [], []
+        wall: dict[str, list[float]] = {"report": [], "derive": []}
+        cpu: dict[str, list[float]] = {"report": [], "derive": []}
+        steps: dict[str, Callable[[], object]] = {
+            "report": lambda: client.post("/", data=form),
+            "derive": lambda: derive_receipt_keys(generate_code(), salt, params)}
         for _ in range(rounds):
-            t0 = time.perf_counter()
-            for _ in range(10):
-                client.post("/", data=form)
-            report_ms.append((time.perf_counter() - t0) * 100)
-            t0 = time.perf_counter()
-            for _ in range(10):
-                derive_receipt_keys(generate_code(), salt, params)
-            derive_ms.append((time.perf_counter() - t0) * 100)
-    rep, der = median(report_ms), median(derive_ms)
-    print(f"   serial view (one thread, SQLite, in-process, median of {rounds} × 10): report "
-          f"{rep:.1f} ms, derivation {der:.1f} ms = {der / rep:.2f} of a report; everything "
-          f"else {rep - der:.1f} ms ({(rep - der) / rep:.0%}, budget 20%)")
+            for name, step in steps.items():
+                t0, c0 = time.perf_counter(), time.process_time()
+                for _ in range(10):
+                    step()
+                wall[name].append((time.perf_counter() - t0) * 100)
+                cpu[name].append((time.process_time() - c0) * 100)
+    figures = {}
+    for view, values in (("wall", wall), ("cpu", cpu)):
+        rep, der = median(values["report"]), median(values["derive"])
+        figures[f"serial_{view}_rest_ms"] = rep - der
+        print(f"   serial view, {view} (one thread, SQLite, in-process, median of {rounds} × 10): "
+              f"report {rep:.1f} ms, derivation {der:.1f} ms = {der / rep:.2f} of a report; "
+              f"everything else {rep - der:.1f} ms (target ≤ {TARGET_REST_MS:.0f} ms: "
+              f"{'met' if rep - der <= TARGET_REST_MS else 'MISSED'})")
+    return figures
 
 
 def main(argv: list[str] | None = None) -> dict[str, float]:
@@ -123,9 +135,13 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     parser.add_argument("--seconds", type=float, default=None, help="window per scenario")
     parser.add_argument("--rounds", type=int, default=None, help="interleaved rounds")
     parser.add_argument("--no-pg", action="store_true", help="skip PostgreSQL")
+    parser.add_argument("--serial-only", action="store_true",
+                        help="only the serial view (one thread, in-process)")
     args = parser.parse_args(argv)
     seconds = args.seconds or (5.0 if args.quick else 10.0)
     rounds = args.rounds or (3 if args.quick else 5)
+    if args.serial_only:
+        return serial_view(rounds + 3)
     with instance("sqlite") as inst:
         params = receipt_params(inst.settings)
     header("Intake throughput")
@@ -155,7 +171,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
         # A figure built on failed requests is not a figure: stop with a non-zero exit.
         raise SystemExit(f"   FAILED: requests that did not succeed per scenario: {failed}")
     figures = summarise(results)
-    serial_view(rounds + 3)
+    figures.update(serial_view(rounds + 3))
     return figures
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData
+from sqlalchemy import DateTime, MetaData, Table
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.types import TypeDecorator
@@ -58,3 +58,11 @@ def hour_floor(moment: datetime | None = None) -> datetime:
     """Anything about a reporter is kept only to the hour."""
     moment = moment or utcnow()
     return moment.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+
+
+def table_of(model: type[Base]) -> Table:
+    """A model's table for Core statements on hot paths (an insert through the table skips
+    the ORM's bulk machinery: the same rows, column defaults and constraints)."""
+    table = model.__table__
+    assert isinstance(table, Table)
+    return table

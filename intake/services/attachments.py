@@ -16,7 +16,7 @@ from intake.attachments.clean import UnreadableFile, clean
 from intake.attachments.detect import FileType, detect, mislabelled
 from intake.attachments.sink import EncryptingSink
 from intake.crypto import FORMAT_VERSION, encrypt_item
-from intake.models import Case, Item, hour_floor
+from intake.models import Item, hour_floor
 from intake.payloads import AttachmentMeta
 from intake.services.binding import item_binding
 from intake.services.keyring import Recipient, add_wraps
@@ -161,13 +161,13 @@ def metadata(prepared: PreparedFile) -> bytes:
         complete=prepared.complete).encode()
 
 
-def store(session: Session, case: Case, parent: Item, prepared: Sequence[PreparedFile],
+def store(session: Session, case_id: str, parent_id: str, prepared: Sequence[PreparedFile],
           recipients: list[Recipient]) -> None:
     """One item per file: metadata sealed inline under the stored copy's fresh data key."""
     for entry in prepared:
         sink = entry.sink
         assert sink.data_key is not None, "prepare() stores every file before its item"
-        item = Item(id=sink.item_id, case_id=case.id, parent_id=parent.id, kind="attachment",
+        item = Item(id=sink.item_id, case_id=case_id, parent_id=parent_id, kind="attachment",
                     created_at=hour_floor(), blob_name=sink.blob_name,
                     blob_size=sink.stored_size, format_version=FORMAT_VERSION)
         binding = item_binding(item)

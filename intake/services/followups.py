@@ -146,7 +146,7 @@ def _store(session: Session, settings: Settings, case: Case, text: str,
     prepared = attachments.prepare(settings, files)
     item = Item(id=new_id(), case_id=case.id, kind="followup", created_at=hour_floor())
     seal_item(session, item, TextPayload(text.strip()).encode(), recipients)
-    attachments.store(session, case, item, prepared, recipients)
+    attachments.store(session, case.id, item.id, prepared, recipients)
     case.unread_followup = True
     session.add(PendingNotification(kind="followup"))
     session.commit()

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -47,9 +47,26 @@ def receipt_salt(session: Session) -> bytes:
     return bytes.fromhex(stored)
 
 
+# Built once: constructing a statement costs more than running it on SQLite.
+_VALUES = select(SiteValue.key, SiteValue.value).where(
+    SiteValue.key.in_(bindparam("keys", expanding=True)))
+
+
+def get_values(session: Session, keys: tuple[str, ...]) -> dict[str, str]:
+    """Several stored values in one query (a report reads its salt, deadlines and routing
+    setting together: every query on that path is paid by every reporter)."""
+    return {str(key): str(value)
+            for key, value in session.execute(_VALUES, {"keys": list(keys)}).all()}
+
+
+def apply_editable(settings: Settings, values: dict[str, str]) -> Settings:
+    """Settings with the admin's in-app changes (among `values`) applied over the configured."""
+    changes: dict[str, int | bool] = {
+        key: bool(int(value)) if key in FLAGS else int(value)
+        for key, value in values.items() if key in EDITABLE}
+    return settings.replace(**changes) if changes else settings
+
+
 def effective(session: Session, settings: Settings) -> Settings:
     """Settings with the admin's in-app changes applied over the configured ones."""
-    rows = session.scalars(select(SiteValue).where(SiteValue.key.in_(EDITABLE))).all()
-    changes: dict[str, int | bool] = {
-        row.key: bool(int(row.value)) if row.key in FLAGS else int(row.value) for row in rows}
-    return settings.replace(**changes) if changes else settings
+    return apply_editable(settings, get_values(session, EDITABLE))

@@ -75,13 +75,30 @@ def test_another_conflict_is_not_taken_for_a_repeat(public_client, make_staff, s
     make_staff("reviewer")
     first = _post(public_client, *_served(public_client))
     taken = session.scalars(select(Case.reference)).one()
-    monkeypatch.setattr(reports, "new_reference", lambda _session: taken)
+    monkeypatch.setattr(reports, "new_reference", lambda: taken)
     code, token = _served(public_client)
     clash = _post(public_client, code, token, what="Text that must come back")
     body = clash.get_data(as_text=True)
     assert first.status_code == 200 and clash.status_code == 503
     assert "already received" not in body and "Text that must come back" in body
     assert _cases(session) == 1
+
+
+def test_a_reference_clash_is_drawn_again_and_the_report_stored(public_client, make_staff,
+                                                                 session, monkeypatch):
+    """References are not looked up before the insert (a query fewer per report): a drawn
+    reference that is taken must fail the insert, be drawn again, and store the report
+    under a fresh reference, with its receipt code shown once and stored once."""
+    make_staff("reviewer")
+    _post(public_client, *_served(public_client))
+    taken = session.scalars(select(Case.reference)).one()
+    drawn = iter([taken, taken, "ZZZZ-2345"])
+    monkeypatch.setattr(reports, "new_reference", lambda: next(drawn))
+    code, token = _served(public_client)
+    stored = _post(public_client, code, token)
+    assert stored.status_code == 200 and receipt_code(stored.get_data(as_text=True)) == code
+    session.expire_all()
+    assert sorted(session.scalars(select(Case.reference))) == sorted([taken, "ZZZZ-2345"])
 
 
 def test_concurrent_posts_of_one_form_store_one_report(public_app, make_staff, session):
