@@ -35,8 +35,7 @@ def _view(case: Case) -> CaseView | None:
 def _form(view: CaseView) -> HandOverForm:
     """The form with this case's and this directory's ids as its only valid choices."""
     form = HandOverForm()
-    rows = [r for r in recipients.listing(db_session()) if r.verified]
-    form.recipient.choices = [(r.id, r.name) for r in rows]
+    form.recipient.choices = [(r.id, r.name) for r in _verified()]
     readable = [e for e in view.entries if e.text is not None]
     form.messages.choices = [(e.item_id, e.kind) for e in readable if e.kind != "note"]
     form.notes.choices = [(e.item_id, e.kind) for e in readable if e.kind == "note"]
@@ -48,9 +47,13 @@ def _form(view: CaseView) -> HandOverForm:
     return form
 
 
+def _verified() -> list[recipients.RecipientRow]:
+    return [r for r in recipients.listing(db_session()) if r.verified]
+
+
 def _page(view: CaseView, form: HandOverForm, problem: str | None = None,
           status: int = 200) -> tuple[str, int]:
-    rows = [r for r in recipients.listing(db_session()) if r.verified]
+    rows = _verified()
     safe = {value for value, _label in form.safe.choices or []}
     return render_template("review/handover.html", case=view.case, view=view, form=form,
                            verified=rows, with_safe=safe, problem=problem), status
