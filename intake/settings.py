@@ -10,6 +10,7 @@ import tomllib
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "config"
 SECRET_KEYS = ("public_secret_key", "review_secret_key", "rate_limit_secret")
@@ -90,6 +91,7 @@ class Settings:
     convert_memory_mb: int
     convert_dpi: int
     urgent_escalate_minutes: int
+    time_zone: str
 
     @property
     def production(self) -> bool:
@@ -206,10 +208,20 @@ def load_settings(environ: dict[str, str] | None = None, **overrides: Any) -> Se
         raise SettingsError("organisation_contact_url must start with https:// or http://")
     if int(values.get("usual_reply_days", 0)) < 0:
         raise SettingsError("usual_reply_days must not be negative")
+    _check_zone(str(values.get("time_zone", "")))
     if not values["database_url"]:
         values["database_url"] = f"sqlite:///{values['data_dir'] / 'intake.db'}"
     _check_smtp_tls(values)
     return Settings(**values)
+
+
+def _check_zone(name: str) -> None:
+    """The instance's display zone must be a zone this system knows (IANA name)."""
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError) as exc:
+        raise SettingsError(f"time_zone {name!r} is not a known IANA time zone "
+                            "(e.g. Asia/Bishkek)") from exc
 
 
 SMTP_TLS_MODES = ("starttls", "implicit", "local-plain")

@@ -53,3 +53,11 @@ def test_production_accepts_strong_distinct_secrets(tmp_path):
 def test_bad_values_are_clear(tmp_path):
     with pytest.raises(SettingsError, match="INTAKE_PUBLIC_PORT"):
         load_settings({"INTAKE_DATA_DIR": str(tmp_path), "INTAKE_PUBLIC_PORT": "eighty"})
+
+
+def test_the_instance_time_zone_must_be_a_known_zone(tmp_path):
+    assert load_settings(environ={"INTAKE_TIME_ZONE": "Asia/Bishkek"},
+                         data_dir=str(tmp_path)).time_zone == "Asia/Bishkek"
+    for bad in ("Mars/Olympus", "", "../../etc/passwd"):
+        with pytest.raises(SettingsError, match="time_zone"):
+            load_settings(environ={"INTAKE_TIME_ZONE": bad}, data_dir=str(tmp_path))

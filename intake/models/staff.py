@@ -37,6 +37,8 @@ class Staff(Base):
     setup_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
     setup_expires: Mapped[datetime | None] = mapped_column(UTCDateTime())
     email: Mapped[str | None] = mapped_column(String(255))
-    time_zone: Mapped[str] = mapped_column(String(64), default="UTC")
+    # IANA name of the zone this member chose on the account page; "" = the instance's
+    # `time_zone` setting (intake/web/display_time.py has the one rule).
+    time_zone: Mapped[str] = mapped_column(String(64), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     deactivated_at: Mapped[datetime | None] = mapped_column(UTCDateTime())

@@ -34,13 +34,11 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         stats_views,
         teams_admin,
     )
-    from intake.review.localtime import localtime
     from intake.review.paragraphs import paragraphs
 
     access.install(app)
     nav.install(app)
     security_keys.install(app)  # after access: it relies on the identity access loaded
-    app.add_template_filter(localtime, "localtime")
     app.add_template_filter(paragraphs, "paragraphs")
     for blueprint in (auth.bp, security_keys.bp, account.bp, admin.bp, audit_views.bp,
                       cases.bp, case_access.bp, files.bp, handover.bp, recipients.bp,

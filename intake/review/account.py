@@ -37,12 +37,14 @@ class PassphraseForm(FlaskForm):
 class ZoneForm(FlaskForm):
     """Which zone times are shown in."""
 
-    zone = SelectField(_l("Time zone"), validators=[DataRequired()])
+    zone = SelectField(_l("Time zone"))
 
 
 def _zone_form(**kwargs: object) -> ZoneForm:
     form = ZoneForm(**kwargs)
-    form.zone.choices = [(z, z) for z in account_service.time_zones()]
+    site = settings_of(current_app).time_zone
+    form.zone.choices = [("", _("The organisation's zone (%(zone)s)", zone=site))] + [
+        (z, z) for z in account_service.time_zones()]
     return form
 
 

@@ -6,9 +6,9 @@ from __future__ import annotations
 from flask import Blueprint, render_template, request
 
 from intake.review.access import roles
-from intake.review.localtime import zone_of_viewer
 from intake.services import audit, audit_filters
 from intake.web.app import db_session
+from intake.web.display_time import display_zone
 
 bp = Blueprint("audit", __name__)
 PER_PAGE = 50
@@ -22,7 +22,7 @@ def index() -> tuple[str, int]:
     page = int(number) if number.isdigit() and 0 < len(number) < 7 else 1
     filters = audit_filters.AuditFilter.from_args(request.args)
     session = db_session()
-    entries, total = audit_filters.filtered_page(session, filters, zone_of_viewer(), page,
+    entries, total = audit_filters.filtered_page(session, filters, display_zone(), page,
                                                  PER_PAGE)
     actions, actors = audit_filters.choices(session)
     pages = max(1, -(-total // PER_PAGE))

@@ -77,16 +77,24 @@ class TextForm(FlaskForm):
     text = TextAreaField()
 
 
-# The value only the preview page's send button carries: a reply goes out only from there.
+# The value only a send button shown next to the checked text carries (the preview page's,
+# or the case page's in-page check): a reply goes out only from there.
 SEND_CONFIRMED = "send-to-reporter"
 
 
 class ReplyForm(TextForm):
-    """A reply: first posted without `confirm` (the preview), then from the preview page with
-    it (the send). The note form has no such field, so no click on it can send a reply."""
+    """A reply: first posted without `confirm` (the preview), then with it from the send
+    button next to the checked text. The note form has no such field, so no click on it can
+    send a reply."""
 
     confirm = HiddenField()
 
     def confirmed(self) -> bool:
-        """Whether this post comes from the preview's explicit send button."""
+        """Whether this post comes from an explicit send button."""
         return self.confirm.data == SEND_CONFIRMED
+
+    def as_previewed(self) -> bool:
+        """Whether the text is already what would be stored (the browser's CRLF aside): a
+        send button only ever carries the checked text, so anything else was not seen."""
+        text = (self.text.data or "").replace("\r\n", "\n")
+        return text == text.strip()

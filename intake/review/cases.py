@@ -44,6 +44,7 @@ from intake.vocab import (
     TARGETS,
 )
 from intake.web.app import db_session, settings_of
+from intake.web.headers import allow_own_script
 
 bp = Blueprint("cases", __name__)
 
@@ -92,7 +93,8 @@ def _render_case(reference: str, problem: object, typed: dict[str, str],
     suggested = not labels and view.case.status == "new"
     if suggested:
         labels = suggested_labels(view.report, periods)
-    return render_template("review/case.html", view=view, case=view.case,
+    allow_own_script()  # static/reply_check.js: the reply check in the page
+    return render_template("review/case.html", view=view, case=view.case, confirm=SEND_CONFIRMED,
                            statuses=STATUS_LABELS, priorities=PRIORITY_LABELS,
                            acts=ACT_TYPES, perpetrators=PERPETRATORS, regions=REGIONS,
                            targets=TARGETS, periods=periods, legends=LABEL_LEGENDS,
@@ -245,12 +247,13 @@ def reply_edit(reference: str) -> tuple[str, int]:
 @roles("admin", "reviewer")
 @case_scoped("reference")
 def reply(reference: str) -> Response | tuple[str, int]:
-    """Send a reply the reporter reads with the receipt code: only from the preview's send
-    button; any other post here shows the preview instead."""
+    """Send a reply the reporter reads with the receipt code: only from a send button shown
+    with the exact text (the preview page's, or the case page's in-page check); any other
+    post here, or text that storing would still change, shows the preview instead."""
     found = current_case()
     form = ReplyForm()
     form.validate()
-    if not form.confirmed():
+    if not form.confirmed() or not form.as_previewed():
         return _preview(found, form.text.data or "")
     return _text(found.reference, "reply", tr.add_reply,
                  _("Reply sent. The reporter will read it when they next enter their receipt "

@@ -47,10 +47,11 @@ def change_passphrase(session: Session, settings: Settings, staff: Staff, old: s
 
 
 def set_time_zone(session: Session, staff: Staff, zone: str) -> None:
-    """Times are stored in UTC and shown in this zone."""
-    if zone not in time_zones():
+    """Times are stored in UTC and shown in this zone; "" follows the instance's zone."""
+    if zone and zone not in time_zones():
         raise StaffError("unknown time zone")
-    ZoneInfo(zone)
+    if zone:
+        ZoneInfo(zone)
     staff.time_zone = zone
     record(session, staff, "account.time_zone", target=staff.username, detail={"zone": zone})
     session.commit()

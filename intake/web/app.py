@@ -17,6 +17,7 @@ from werkzeug.exceptions import HTTPException
 from intake.db import Database
 from intake.settings import Settings
 from intake.web import headers, wtforms_i18n
+from intake.web.display_time import display_zone, localdate, localstamp, localtime
 from intake.web.i18n import LANGUAGES, bcp47, select_locale
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -115,8 +116,11 @@ def make_flask(
     app.extensions["intake_settings"] = settings
     db = database or Database(settings)
     app.extensions["intake_db"] = db
-    Babel(app, locale_selector=select_locale, default_translation_directories=str(
-        ROOT / "intake" / "translations"))
+    Babel(app, locale_selector=select_locale, timezone_selector=display_zone,
+          default_translation_directories=str(ROOT / "intake" / "translations"))
+    app.add_template_filter(localtime, "localtime")
+    app.add_template_filter(localdate, "localdate")
+    app.add_template_filter(localstamp, "localstamp")
     CSRFProtect(app)
     headers.install(app, settings.behind_tls, script=script)
     wtforms_i18n.install(app)

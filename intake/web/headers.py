@@ -28,6 +28,9 @@ WEBAUTHN_PERMISSIONS = PERMISSIONS.replace(
     "publickey-credentials-create=(), publickey-credentials-get=()",
     "publickey-credentials-create=(self), publickey-credentials-get=(self)")
 PAGE_SCRIPT_FLAG = "intake_webauthn_page"
+# A review page with a small script of ours (the case page's in-page reply check): script-src
+# 'self' only, no WebAuthn.
+OWN_SCRIPT_FLAG = "intake_own_script_page"
 HSTS = "max-age=63072000; includeSubDomains"
 STATIC_CACHE = "public, max-age=3600"
 
@@ -35,6 +38,11 @@ STATIC_CACHE = "public, max-age=3600"
 def allow_webauthn_page() -> None:
     """Called by the one view that renders a security-key page: script-src 'self' there only."""
     setattr(g, PAGE_SCRIPT_FLAG, True)
+
+
+def allow_own_script() -> None:
+    """Called by a view whose page loads one of our static scripts: script-src 'self' there."""
+    setattr(g, OWN_SCRIPT_FLAG, True)
 
 
 def security_headers(behind_tls: bool, static_ok: bool, script: bool = False,
@@ -65,7 +73,8 @@ def install(app: Flask, behind_tls: bool, script: bool = False) -> None:
     def _headers(response: Response) -> Response:
         static_ok = request.endpoint == "static" and response.status_code in (200, 304)
         webauthn = bool(getattr(g, PAGE_SCRIPT_FLAG, False))
-        response.headers.update(security_headers(behind_tls, static_ok, script, webauthn))
+        own = script or bool(getattr(g, OWN_SCRIPT_FLAG, False))
+        response.headers.update(security_headers(behind_tls, static_ok, own, webauthn))
         if static_ok:
             response.headers.setdefault("Cache-Control", STATIC_CACHE)
         response.headers.pop("Server", None)

@@ -1,6 +1,7 @@
 """Issue 16 in a real browser: a reviewer triages ten fresh cases, counting every POST; the
+in-page reply check shows exactly the text that is stored and read by the reporter; the
 inbox marks new information and clears it when read; the thread keeps its true order and
-paragraphs; the reply preview and the saved case page pass axe in every language; the case
+paragraphs; the reply checks and the saved case page pass axe in every language; the case
 page is two columns on a desktop and one on a phone (screenshots of both, and the inbox)."""
 
 from __future__ import annotations
@@ -17,12 +18,15 @@ from tests.browser.support import (
     LANGS,
     add_note,
     axe_violations,
+    check_reply,
+    open_receipt,
     preview_reply,
     screenshot,
     send_reply,
+    send_reply_from_preview_page,
     with_lang,
 )
-from tests.review.test_casework import _followup
+from tests.review.test_casework import _followup, _reporter_texts
 from tests.support.factories import receipt_code, submit_report
 
 
@@ -72,9 +76,9 @@ def test_a_reviewer_triages_ten_fresh_cases(live_public, live_review, new_page, 
         send_reply(page, f"We have read report {reference}.\n\nWe will call you.")
         assert "Reply sent." in (page.text_content("p.success") or "")
         per_case.append((triage_posts, len(posts) - before - triage_posts))
-    # Measured: one POST for status, priority, assignee and labels; two for the reply
-    # (the preview, then the send from it).
-    assert per_case == [(1, 2)] * 10
+    # Measured: one POST for status, priority, assignee and labels; one for the reply (its
+    # check is shown in the page, then "Send this reply to the reporter" posts once).
+    assert per_case == [(1, 1)] * 10
     with live_review.database.transaction() as s:
         for _code, reference in cases:
             case = s.scalar(select(Case).where(Case.reference == reference))
@@ -83,6 +87,60 @@ def test_a_reviewer_triages_ten_fresh_cases(live_public, live_review, new_page, 
                 select(CaseLabel).where(CaseLabel.case_id == case.id))}
             assert {("act_type", "surveillance"), ("region", "naryn"),
                     ("target", "defender"), ("period", "2026-Q1")} <= labels
+
+
+TRICKY = ("\u3000 Dear reporter,\r\n\r\nwe read <b>your</b> report & "
+          "<img src=x alt=x>\n   an indented line\n\n\n<script>1</script> \n\t")
+
+
+def test_the_in_page_check_shows_exactly_what_is_stored_and_read(
+        live_public, live_review, new_page, reviewer, signed_in):
+    """Line breaks, outer blanks and HTML-looking text: the check shows the stored text, as
+    text (no element is made from it), and the reporter reads the same."""
+    [(code, reference)] = _fresh_cases(live_public, 1, f"CHECK-{secrets.token_hex(3)}")
+    page = new_page(js=True)
+    signed_in(page, reviewer)
+    page.goto(f"{live_review.url}/cases/{reference}?lang=en")
+    posts = _posts(page)
+    assert not page.is_visible("#reply-check")
+    shown = check_reply(page, TRICKY)
+    assert posts == []  # the check itself asks nothing of the server
+    assert shown == ("Dear reporter,\n\nwe read <b>your</b> report & <img src=x alt=x>\n"
+                     "   an indented line\n\n\n<script>1</script>")
+    assert page.locator("#reply-check-text *").count() == 0
+    assert page.evaluate("document.activeElement.id") == "reply-check-title"
+    page.type("#reply-text", "!")  # a changed draft closes the check: nothing stale is sent
+    assert not page.is_visible("#reply-check")
+    check_reply(page, TRICKY)
+    page.click("#reply-check-change")
+    assert not page.is_visible("#reply-check")
+    assert page.evaluate("document.activeElement.id") == "reply-text"
+    assert _reporter_texts(live_review.database, live_review.settings, code, reference) == []
+    assert check_reply(page, TRICKY) == shown
+    screenshot(page, "review-reply-check")
+    with page.expect_navigation():
+        page.click("#reply-check button.send-button")
+    assert len(posts) == 1 and posts[0].endswith(f"/cases/{reference}/replies")
+    assert _reporter_texts(live_review.database, live_review.settings, code, reference) == \
+        [shown]
+    reporter = new_page(js=False)
+    open_receipt(reporter, live_public.url, code)
+    assert reporter.text_content("ol.replies .reply-text") == shown
+
+
+def test_without_javascript_the_preview_page_still_checks_the_reply(
+        live_public, live_review, new_page, reviewer, signed_in):
+    """No script: "Preview the reply" opens the preview page, and the send is from there."""
+    [(code, reference)] = _fresh_cases(live_public, 1, f"NOJS-{secrets.token_hex(3)}")
+    page = new_page(js=False)
+    signed_in(page, reviewer)
+    page.goto(f"{live_review.url}/cases/{reference}?lang=en")
+    posts = _posts(page)
+    send_reply_from_preview_page(page, "Seen first.\n\n<i>as text</i>", script=False)
+    assert "Reply sent." in (page.text_content("p.success") or "")
+    assert len(posts) == 2  # measured: the preview page, then the send from it
+    assert _reporter_texts(live_review.database, live_review.settings, code, reference) == \
+        ["Seen first.\n\n<i>as text</i>"]
 
 
 def test_new_information_and_the_thread_in_true_order(live_public, live_review, new_page,
@@ -120,7 +178,10 @@ def test_reply_preview_and_saved_case_page_pass_axe(live_public, live_review, ne
         page.click("button.save-button")
     assert page.locator("p.success").count() == 1
     found = axe_violations(page)
-    preview_reply(page, "Line one\n\nline two <b>kept</b>")
+    assert check_reply(page, "Line one\n\nline two <b>kept</b>") == \
+        "Line one\n\nline two <b>kept</b>"
+    found += axe_violations(page)  # the in-page check, shown
+    preview_reply(page, "Line one\n\nline two <b>kept</b>")  # the page without the script
     assert page.text_content("#reply-preview") == "Line one\n\nline two <b>kept</b>"
     assert page.get_attribute("html", "lang") == lang.replace("_", "-")
     found += axe_violations(page)

@@ -47,6 +47,7 @@ def _requests(app: Flask) -> Iterator[tuple[str, str, str]]:
 COUNTER_SCRIPT = '<script src="/static/counter.js" defer></script>'
 EXIT_SCRIPT = '<script src="/static/exit.js" defer></script>'
 WEBAUTHN_SCRIPT = '<script src="/static/webauthn.js" defer></script>'
+REPLY_SCRIPT = '<script src="/static/reply_check.js" defer></script>'
 # The only review pages that may run a script (our own static/webauthn.js) and call WebAuthn.
 WEBAUTHN_ENDPOINTS = ("keys.manage ", "keys.add ", "keys.remove ", "keys.sign_in ")
 
@@ -55,8 +56,9 @@ def check_headers(response: Any, where: str, behind_tls: bool = False,
                   public: bool = False) -> None:
     """The invariants every response must carry.
 
-    The public app alone may load its one script of its own (the quick-exit history
-    replacement): `script-src 'self'` and that one tag, nothing inline.
+    The public app may load its own scripts (quick exit, character count), the security-key
+    pages webauthn.js and the case page reply_check.js: `script-src 'self'` and those tags,
+    nothing inline; every other review page has no script-src at all.
     """
     h = response.headers
     csp = h.get("Content-Security-Policy", "")
@@ -66,7 +68,10 @@ def check_headers(response: Any, where: str, behind_tls: bool = False,
         assert directives.get(name) == f"{name} 'self'", where
     assert directives.get("frame-ancestors") == "frame-ancestors 'none'", where
     webauthn = not public and where.startswith(WEBAUTHN_ENDPOINTS)
-    if public:
+    body = response.get_data(as_text=True) if response.mimetype == "text/html" else ""
+    # The case page (wherever a view renders it) loads its reply check, our own file.
+    case_page = not public and REPLY_SCRIPT in body
+    if public or case_page:
         assert directives.get("script-src") == "script-src 'self'", where
     elif webauthn:
         assert directives.get("script-src", "script-src 'self'") == "script-src 'self'", where
@@ -94,6 +99,8 @@ def check_headers(response: Any, where: str, behind_tls: bool = False,
             body = body.replace(EXIT_SCRIPT, "", 1).replace(COUNTER_SCRIPT, "", 1)
         if webauthn:  # our own file, external and deferred; still nothing inline
             body = body.replace(WEBAUTHN_SCRIPT, "", 1)
+        if case_page:
+            body = body.replace(REPLY_SCRIPT, "", 1)
         assert not re.search(r"<script|<style|\sstyle=|\son[a-z]+=", body, re.I), where
 
 

@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import select
 
 from intake.crypto import decrypt_item, derive_receipt_keys, unwrap_data_key
-from intake.models import AuditEvent, CaseLabel, Item, KeyWrap
+from intake.models import AuditEvent, Case, CaseLabel, Item, KeyWrap
 from intake.payloads import TextPayload
 from intake.review.case_forms import SEND_CONFIRMED
 from intake.services import site
@@ -25,16 +25,23 @@ from tests.support.factories import csrf_token
 
 HIDDEN_TEXT_RE = re.compile(r'<input type="hidden" name="text" value="([^"]*)">')
 PREVIEW_RE = re.compile(r'<p class="reply-text" id="reply-preview">(.*?)</p>', re.S)
-FORM_RE = re.compile(r'<form method="post" action="([^"]+)">(.*?)</form>', re.S)
+FORM_RE = re.compile(r'<form method="post" action="([^"]+)"[^>]*>(.*?)</form>', re.S)
+CHECK_RE = re.compile(r'<div class="reply-check" id="reply-check" hidden>(.*?)</div>\n</div>',
+                      re.S)
 
 
-def _reporter_texts(database: Any, settings: Any, code: str) -> list[str]:
-    """Every item the receipt code opens, decrypted as the reporter's key would."""
+def _reporter_texts(database: Any, settings: Any, code: str,
+                    reference: str | None = None) -> list[str]:
+    """Every item the receipt code opens (of one case if given), decrypted as the
+    reporter's key would."""
     out = []
     with database.transaction() as s:
         keys = derive_receipt_keys(code, site.receipt_salt(s), receipt_params(settings))
-        for item, wrap in s.execute(select(Item, KeyWrap).join(KeyWrap).where(
-                KeyWrap.for_reporter.is_(True))).all():
+        query = select(Item, KeyWrap).join(KeyWrap).where(KeyWrap.for_reporter.is_(True))
+        if reference is not None:
+            query = query.join(Case, Case.id == Item.case_id).where(
+                Case.reference == reference, Item.kind == "reply")
+        for item, wrap in s.execute(query).all():
             key = unwrap_data_key(wrap.wrapped, keys.reply_private, item_binding(item))
             out.append(TextPayload.decode(
                 decrypt_item(key, item_binding(item), item.ciphertext)).text)
@@ -57,9 +64,16 @@ def test_the_note_button_can_never_send_to_the_reporter(public_client, review_cl
     # The note form is its own form: its button posts only to /notes, with no reply field.
     assert 'id="note-text"' in note_form and 'name="confirm"' not in note_form
     assert "reply-text" not in note_form
-    # No form on the case page sends a reply at once: the reply box only previews.
-    assert f"/cases/{ref}/replies" not in forms
+    # No form on the case page sends what is typed: the reply box only previews. The one
+    # send form sits in the check panel, hidden (and shown only by the in-page preview),
+    # with no box to type in: its text is empty until the preview puts the checked text in.
     assert 'id="reply-text"' in forms[f"/cases/{ref}/replies/preview"]
+    send_form = forms[f"/cases/{ref}/replies"]
+    [panel] = CHECK_RE.findall(page)
+    assert send_form in panel and "<textarea" not in send_form
+    assert '<input type="hidden" name="text" value="" id="reply-check-carried">' in send_form
+    assert 'class="send-button"' in send_form and 'class="send-button"' not in note_form
+    assert page.count(f'value="{SEND_CONFIRMED}"') == 1  # only in that hidden panel
     assert "Only staff see this" in page and "The reporter will read this" in page
     # Someone who knows the code forges every reply field onto the note button's post.
     canary = "CALL-BAKYT-AT-THE-LEGAL-CLINIC"
@@ -93,9 +107,16 @@ def test_the_reply_preview_shows_exactly_the_text_sent(public_client, review_cli
     expected = "Dear reporter,\n\nwe read <b>your</b> report & will call.\n  — the team"
     assert shown == carried == expected
     assert "<b>your</b>" not in body  # escaped, shown as typed
-    # A post to the send address without the preview's confirmation only previews again.
+    # A post to the send address without the explicit send choice only previews again.
     again = _post(review_client, f"/cases/{ref}/replies", ref, {"text": carried})
     assert again.status_code == 200 and PREVIEW_RE.search(again.get_data(as_text=True))
+    # With the choice but text nobody was shown (storing would trim it): the preview again.
+    for unseen in (typed, " " + carried, carried + "\u3000", "\x1c" + carried):
+        forged = _post(review_client, f"/cases/{ref}/replies", ref,
+                       {"text": unseen, "confirm": SEND_CONFIRMED})
+        assert forged.status_code == 200, repr(unseen)
+        assert html.unescape(PREVIEW_RE.search(forged.get_data(as_text=True)).group(1)) == \
+            expected
     assert _reporter_texts(database, settings, code) == []
     # The browser sends the hidden field back with CRLF line breaks; what is stored is
     # still exactly what the preview showed.
@@ -223,3 +244,20 @@ def test_workflow_setting_can_require_review_before_verified(public_client, revi
         assert _case(database, ref).status == "new"
     finally:
         review_app.extensions["intake_settings"] = app_settings
+
+
+def test_the_case_page_alone_may_run_its_own_reply_check(public_client, review_client,
+                                                         make_staff, login_as):
+    """The in-page reply check is our own static file on the case page; the policy stays
+    strict (script-src 'self', nothing inline) and every other page keeps no script-src."""
+    from tests.hardening.test_headers import check_headers
+
+    _, ref, _ = _setup(public_client, review_client, make_staff, login_as)
+    page = review_client.get(f"/cases/{ref}")
+    check_headers(page, "cases.case GET")
+    assert "script-src 'self'" in page.headers["Content-Security-Policy"]
+    inbox = review_client.get("/")
+    check_headers(inbox, "cases.inbox GET")
+    assert "script-src" not in inbox.headers["Content-Security-Policy"]
+    script = review_client.get("/static/reply_check.js").get_data(as_text=True)
+    assert "textContent" in script and "innerHTML" not in script

@@ -233,7 +233,7 @@ def test_received_time_in_the_staff_time_zone(review_client, make_staff, login_a
         case.received_at = datetime(2026, 1, 5, 3, tzinfo=UTC)
     login_as(review_client, reviewer)
     html = _get(review_client, "/")
-    assert "<td>2026-01-05 09:00 +06</td>" in html and "(UTC)" not in html
+    assert "<td>Jan 5, 2026, 9:00\u202fAM +0600</td>" in html and "UTC" not in html
 
 
 def test_page_costs_a_fixed_number_of_queries(review_client, make_staff, login_as, database):
@@ -281,3 +281,33 @@ def test_sqlite_plans_walk_an_index_without_sorting(database, db_backend):
                         assert "TEMP B-TREE" not in plan, (name, backward, plan)
                     checked += 1
     assert checked == 12
+
+
+def test_same_hour_order_is_stable_and_says_nothing_of_arrival(review_client, make_staff,
+                                                               login_as, database):
+    """Cases of one stored hour list by their random id: the same order on every load and
+    page, whatever order they arrived (were inserted) in, so the list reveals no more of
+    the arrival time than the stored hour does."""
+    reviewer = make_staff("reviewer")
+    ids = sorted(new_id() for _ in range(6))
+    received = hour_floor()
+    arrival = [ids[3], ids[0], ids[5], ids[1], ids[4], ids[2]]  # not the id order
+    by_id = {}
+    with database.transaction() as s:
+        recipients = current_recipients(s)
+        for n, case_id in enumerate(arrival):
+            case = Case(id=case_id, reference=f"H{n:03d}-{secrets.token_hex(2).upper()}",
+                        received_at=received, priority="normal",
+                        lookup_id=secrets.token_bytes(32), reply_public_key=b"k")
+            s.add(case)
+            s.flush()
+            item = Item(id=new_id(), case_id=case.id, kind="report", created_at=received)
+            seal_item(s, item, ReportAnswers(what=f"same hour {n}").encode(), recipients)
+            by_id[case_id] = case.reference
+    login_as(review_client, reviewer)
+    expected = [by_id[case_id] for case_id in sorted(ids, reverse=True)]
+    assert REF_RE.findall(_get(review_client, "/")) == expected
+    assert REF_RE.findall(_get(review_client, "/")) == expected  # stable across loads
+    assert expected != [by_id[case_id] for case_id in reversed(arrival)]  # not arrival
+    with database.transaction() as s:
+        assert {c.received_at for c in s.scalars(select(Case))} == {received}

@@ -135,3 +135,32 @@ def test_transparency_shows_only_the_latest_approved_release(settings, database,
     # The only script is the app's own quick-exit file, present on every public page.
     html_without_exit = html.replace('<script src="/static/exit.js" defer></script>', "")
     assert "script" not in html_without_exit.lower().replace("description", "")
+
+
+@pytest.mark.parametrize(("lang", "shown"), [("en", "12,345"), ("ru", "12\u00a0345"),
+                                             ("ky", "12\u00a0345"), ("uz", "12\u00a0345")])
+def test_counts_and_times_are_written_in_the_viewers_language(
+        analyst_client, make_case, monkeypatch, lang, shown):
+    """A large count gets the language's group separator (cells, totals, threshold), the
+    "generated" time the viewer's zone and month names; the hidden "x" stays as it is."""
+    from intake.review import stats_views
+
+    make_case(6)
+    real = stats_views.analyst_page
+
+    def _large(*args, **kwargs):
+        page = real(*args, **kwargs)
+        table = page["payload"]["tables"][0]
+        table["cells"][0] = [12345, "x", *table["cells"][0][2:]]
+        table["total"] = 12345
+        page["payload"]["threshold"] = 12345
+        page["payload"]["generated_at"] = "2026-01-15T21:30:00Z"
+        return page
+
+    monkeypatch.setattr(stats_views, "analyst_page", _large)
+    html = analyst_client.get(f"/stats?lang={lang}").get_data(as_text=True)
+    assert html.count(f'<td class="num">{shown}</td>') >= 2  # a cell and the total
+    assert '<td class="num">x</td>' in html and "12345" not in html
+    assert "UTC" in html and "2026-01-15T" not in html
+    assert {"en": "Jan 15, 2026", "ru": "15 янв. 2026", "ky": "15-янв.",
+            "uz": "15-yan, 2026"}[lang] in html

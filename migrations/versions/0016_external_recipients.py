@@ -1,7 +1,7 @@
 """external recipients: the hand-over directory (OpenPGP certificates, Intake public keys)
 
-Revision ID: 0015_external_recipients
-Revises: 0010_teams_and_routing
+Revision ID: 0016_external_recipients
+Revises: 0015_staff_zone_follows_site
 
 Public material only: a recipient's key, its fingerprint (unique), who added it and who
 verified the fingerprint out of band. A hand-over needs a verified recipient.
@@ -12,8 +12,8 @@ from alembic import op
 
 from intake.models.base import UTCDateTime
 
-revision = '0015_external_recipients'
-down_revision = '0010_teams_and_routing'
+revision = '0016_external_recipients'
+down_revision = '0015_staff_zone_follows_site'
 branch_labels = None
 depends_on = None
 
