@@ -1,7 +1,7 @@
 """statistics: protected generations (stats_generations), computed once per data state
 
-Revision ID: 0016_stats_generations
-Revises: 0015_staff_zone_follows_site
+Revision ID: 0017_stats_generations
+Revises: 0016_external_recipients
 
 Holds only protected results (published numbers and the hidden symbol); nothing to fill:
 the first statistics view after the upgrade makes the first generation.
@@ -10,8 +10,8 @@ the first statistics view after the upgrade makes the first generation.
 import sqlalchemy as sa
 from alembic import op
 
-revision = '0016_stats_generations'
-down_revision = '0015_staff_zone_follows_site'
+revision = '0017_stats_generations'
+down_revision = '0016_external_recipients'
 branch_labels = None
 depends_on = None
 
