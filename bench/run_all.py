@@ -23,6 +23,7 @@ SCRIPTS = [
     ("inbox.py", "inbox pages with 100,000 cases"),
     ("upload.py", "1 GB streaming upload"),
     ("stats_export.py", "statistics export (1,000,000 cases; 100,000 quick)"),
+    ("stats_view.py", "statistics view: stored generation vs protected again (300 cases)"),
     ("move_team.py", "moving 10,000 cases to another team vs a plain read (1,000 quick)"),
     ("backup.py", "encrypted backup, verify and restore vs tar (100,000 cases + 1 GiB)"),
 ]

@@ -2,7 +2,9 @@
 an archive years from now depends on them, so each is versioned, typed and decoded strictly.
 
 Everything that encodes or decodes an item's plaintext goes through this module (a test
-holds the rest of the package to that).
+holds the rest of the package to that). The stored statistics formats (releases, protected
+generations) are defined next to the computation that makes them, in intake.stats.payload,
+and reach the services through here.
 """
 
 from __future__ import annotations
@@ -11,7 +13,18 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any, ClassVar
 
-__all__ = ["AttachmentMeta", "PayloadError", "ReportAnswers", "SafeCopyMeta", "TextPayload"]
+from intake.stats.payload import (
+    StatsPayload,
+    StatsPayloadError,
+    decode_generation,
+    decode_payload,
+    encode_generation,
+    encode_payload,
+)
+
+__all__ = ["AttachmentMeta", "PayloadError", "ReportAnswers", "SafeCopyMeta", "StatsPayload",
+           "StatsPayloadError", "TextPayload", "decode_generation", "decode_payload",
+           "encode_generation", "encode_payload"]
 
 
 class PayloadError(ValueError):

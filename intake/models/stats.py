@@ -1,4 +1,4 @@
-"""Approved statistics releases and the privacy-budget ledger."""
+"""Protected statistics generations, approved releases and the privacy-budget ledger."""
 
 from __future__ import annotations
 
@@ -8,6 +8,25 @@ from sqlalchemy import Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from intake.models.base import Base, UTCDateTime, new_id, utcnow
+
+
+class StatsGeneration(Base):
+    """One data state protected once: every number of every period, published or hidden.
+
+    Only the protected result is kept (what any output may show); every view, format and
+    the command line slice it, so a repeated request never gets a fresh protection or a
+    fresh noise draw. `fingerprint` names the counts and settings it was computed from.
+    """
+
+    __tablename__ = "stats_generations"
+
+    id: Mapped[int] = mapped_column(primary_key=True, autoincrement=True)
+    fingerprint: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    threshold: Mapped[int] = mapped_column(Integer)
+    epsilon: Mapped[float] = mapped_column(Float)
+    audited_with: Mapped[str] = mapped_column(String(16))
+    result: Mapped[str] = mapped_column(Text)
 
 
 class StatsRelease(Base):

@@ -25,7 +25,9 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         case_access,
         cases,
         files,
+        handover,
         nav,
+        recipients,
         safe_view,
         security_keys,
         setup,
@@ -39,8 +41,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     security_keys.install(app)  # after access: it relies on the identity access loaded
     app.add_template_filter(paragraphs, "paragraphs")
     for blueprint in (auth.bp, security_keys.bp, account.bp, admin.bp, audit_views.bp,
-                      cases.bp, case_access.bp, files.bp, safe_view.bp, setup.bp,
-                      stats_views.bp, teams_admin.bp):
+                      cases.bp, case_access.bp, files.bp, handover.bp, recipients.bp,
+                      safe_view.bp, setup.bp, stats_views.bp, teams_admin.bp):
         app.register_blueprint(blueprint)
     ratelimit.install(app, settings)  # last: limits the endpoints registered above
     require_endpoints(app, "open endpoints", access.OPEN_ENDPOINTS)

@@ -12,6 +12,7 @@ from intake.review.access import ROLES_ATTR
 # (endpoint, label) in display order; each must exist (checked when the app is built).
 NAV = [
     ("cases.inbox", _l("Inbox")),
+    ("recipients.index", _l("Recipients")),
     ("stats.index", _l("Statistics")),
     ("admin.staff", _l("Staff")),
     ("teams.index", _l("Teams")),

@@ -2,7 +2,8 @@
 
 Layout: MAGIC ‖ 36-byte bundle id ‖ 4-byte length ‖ HPKE-wrapped data key ‖ STREAM
 ciphertext of a tar archive (associated data binds the bundle id). Nothing is written
-in plaintext: the tar is produced into the encryptor and read back out of the decryptor.
+in plaintext: the tar is produced chunk by chunk into the encryptor (`iter_tar`, also fed
+to OpenPGP for hand-overs) and read back out of the decryptor.
 """
 
 from __future__ import annotations
@@ -35,20 +36,6 @@ def _binding(bundle_id: str) -> ItemBinding:
     return ItemBinding(bundle_id, BUNDLE_KIND, case_id="")
 
 
-class _EncryptingWriter(io.RawIOBase):
-    """A write-only file object: what tarfile writes comes out encrypted."""
-
-    def __init__(self, enc: StreamEncryptor, out: BinaryIO) -> None:
-        self._enc, self._out = enc, out
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: bytes) -> int:  # type: ignore[override]
-        self._out.write(self._enc.update(bytes(data)))
-        return len(data)
-
-
 class _ChunkReader(io.RawIOBase):
     """A read-only file object over an iterator of chunks (decrypted or from blobs)."""
 
@@ -70,21 +57,46 @@ class _ChunkReader(io.RawIOBase):
         return n
 
 
-def write_bundle(files: Iterable[CaseFile], recipient_public: bytes, out: BinaryIO,
-                 root: str) -> None:
-    """Encrypt a tar of the files to one recipient public key."""
+class SizeMismatch(ValueError):
+    """A file yielded more or fewer bytes than its tar header announced."""
+
+
+def iter_tar(files: Iterable[CaseFile], root: str) -> Iterator[bytes]:
+    """A POSIX (pax) tar stream of the files, yielded as made: tarfile's own headers, each
+    file's chunks as they come (a header needs the size first; CaseFile knows it)."""
+    for f in files:
+        info = tarfile.TarInfo(f"{root}/{f.path}")
+        info.size, info.mode = f.size, 0o600
+        yield info.tobuf(tarfile.PAX_FORMAT, tarfile.ENCODING, "surrogateescape")
+        written = 0
+        for chunk in f.iter_bytes():
+            written += len(chunk)
+            yield chunk
+        if written != f.size:
+            raise SizeMismatch(f.path)
+        yield tarfile.NUL * (-written % tarfile.BLOCKSIZE)
+    yield tarfile.NUL * tarfile.RECORDSIZE  # the end-of-archive blocks, padded to a record
+
+
+def iter_bundle(files: Iterable[CaseFile], recipient_public: bytes, root: str
+                ) -> Iterator[bytes]:
+    """The encrypted bundle of a tar of the files, to one recipient, as it is made."""
     bundle_id = new_id()
     data_key = new_data_key()
     wrapped = wrap_data_key(data_key, recipient_public, _binding(bundle_id))
-    out.write(MAGIC + bundle_id.encode("ascii") + len(wrapped).to_bytes(4, "big") + wrapped)
+    yield MAGIC + bundle_id.encode("ascii") + len(wrapped).to_bytes(4, "big") + wrapped
     enc = StreamEncryptor(data_key, stream_associated_data(bundle_id, BUNDLE_KIND))
-    writer = _EncryptingWriter(enc, out)
-    with tarfile.open(fileobj=writer, mode="w|", format=tarfile.PAX_FORMAT) as tar:
-        for f in files:
-            info = tarfile.TarInfo(f"{root}/{f.path}")
-            info.size, info.mode = f.size, 0o600
-            tar.addfile(info, io.BufferedReader(_ChunkReader(f.iter_bytes())))  # type: ignore[type-var]
-    out.write(enc.finalize())
+    for chunk in iter_tar(files, root):
+        if out := enc.update(chunk):
+            yield out
+    yield enc.finalize()
+
+
+def write_bundle(files: Iterable[CaseFile], recipient_public: bytes, out: BinaryIO,
+                 root: str) -> None:
+    """Encrypt a tar of the files to one recipient public key."""
+    for chunk in iter_bundle(files, recipient_public, root):
+        out.write(chunk)
 
 
 def open_bundle(src: BinaryIO, private_raw: bytes, out_dir: Path) -> list[str]:

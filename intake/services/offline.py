@@ -57,7 +57,7 @@ def sanitize(name: str) -> str:
     return name[:120] or "file"
 
 
-def _report_text(answers: ReportAnswers) -> str:
+def report_text(answers: ReportAnswers) -> str:
     """A readable rendering of the report for people without a JSON viewer."""
     lines = [f"What happened:\n{answers.what}\n"]
     when = answers.when_date or " ".join(x for x in (answers.when_month, answers.when_year) if x)
@@ -121,7 +121,7 @@ def case_files(session: Session, settings: Settings, reference: str,
             answers = ReportAnswers.decode(raw)
             pretty = answers.pretty()
             yield CaseFile("report.json", len(pretty), data=pretty)
-            readable = _report_text(answers).encode()
+            readable = report_text(answers).encode()
             entry.update(file="report.txt", sha256=hashlib.sha256(readable).hexdigest())
             manifest.append(entry)
             yield CaseFile("report.txt", len(readable), data=readable)

@@ -1,22 +1,19 @@
-"""What the views and the CLI call: the protected result, its slices, exports, ledger, audit."""
+"""What the views and the CLI call: slices of the stored protected result, exports, audit."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
 
 from sqlalchemy.orm import Session
 
-from intake.models import PrivacyLedgerEntry, Staff, utcnow
+from intake.models import Staff
+from intake.payloads import StatsPayload
 from intake.services import audit
-from intake.services.site import effective
+from intake.services.stats_generations import current
 from intake.settings import Settings
-from intake.stats import charts, exports, queries
-from intake.stats.compute import payload, protect_counts
+from intake.stats import charts, exports
+from intake.stats.compute import payload
 from intake.stats.filters import Filters, check_period
-from intake.stats.master import ONE_WAY, Master
-from intake.stats.protection import Protected
-from intake.stats.slices import ProtectedResult
 
 EXPORT_TYPES = {"csv": "text/csv", "json": "application/json", **charts.FORMATS}
 
@@ -30,42 +27,17 @@ class Export:
     filename: str
 
 
-@dataclass(frozen=True)
-class Generation:
-    """One data state protected once: the master tables, the audit and the result."""
-
-    master: Master
-    audit: Protected
-    result: ProtectedResult
-
-
-def generation(session: Session, settings: Settings, staff: Staff | None, purpose: str,
-               epsilon: float | None = None, release_id: str | None = None) -> Generation:
-    """Protect all periods together; a noisy result spends epsilon, written to the ledger."""
-    current = effective(session, settings)
-    eps = current.stats_epsilon if epsilon is None else epsilon
-    if eps < 0:
-        raise ValueError("epsilon must not be negative")
-    cube = queries.act_region_quarter(session)
-    one_way = {v: queries.by_vocabulary(session, v) for v in ONE_WAY}
-    master, checked, result = protect_counts(cube, one_way, current.regions,
-                                             current.stats_threshold, eps, utcnow())
-    if eps > 0:
-        session.add(PrivacyLedgerEntry(staff_id=staff.id if staff else None, purpose=purpose,
-                                       epsilon=eps, release_id=release_id))
-    return Generation(master, checked, result)
-
-
 def protected(session: Session, settings: Settings, staff: Staff | None, filters: Filters,
-              purpose: str, epsilon: float | None = None) -> dict[str, Any]:
-    """One period of the protected result (FilterError for a period that does not exist)."""
-    result = generation(session, settings, staff, purpose, epsilon).result
+              purpose: str, epsilon: float | None = None) -> StatsPayload:
+    """One period of the stored protected result (FilterError for a period that does not
+    exist); the result is made only when the data state is new."""
+    result = current(session, settings, staff, purpose, epsilon).result
     check_period(filters, result.periods)
     return payload(result, filters.period)
 
 
 def overview(session: Session, settings: Settings, staff: Staff, filters: Filters
-             ) -> dict[str, Any]:
+             ) -> StatsPayload:
     """The analyst page's tables."""
     try:
         return protected(session, settings, staff, filters, "view")
@@ -73,7 +45,7 @@ def overview(session: Session, settings: Settings, staff: Staff, filters: Filter
         session.commit()
 
 
-def render(data: dict[str, Any], fmt: str) -> bytes:
+def render(data: StatsPayload, fmt: str) -> bytes:
     """One protected payload in one format."""
     if fmt == "csv":
         return exports.to_csv(data)

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TypedDict
 
 from sqlalchemy.orm import Session
 
-from intake.models import Staff
+from intake.models import Staff, StatsRelease
+from intake.payloads import StatsPayload
 from intake.services.statistics import overview
 from intake.services.stats_releases import list_releases
 from intake.settings import Settings
 from intake.stats.filters import Filters
 
 
+class AnalystPage(TypedDict):
+    """What stats.html shows besides its labels."""
+
+    payload: StatsPayload
+    releases: list[StatsRelease]
+
+
 def analyst_page(session: Session, settings: Settings, staff: Staff,
-                 filters: Filters) -> dict[str, Any]:
+                 filters: Filters) -> AnalystPage:
     """Everything stats.html shows; counts come from coded labels only."""
     return {"payload": overview(session, settings, staff, filters),
             "releases": list_releases(session)}

@@ -3,53 +3,41 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from intake.models import Staff, StatsRelease, utcnow
+from intake.payloads import StatsPayload, decode_payload, encode_payload
 from intake.services import audit
-from intake.services.statistics import generation
+from intake.services.stats_generations import current
 from intake.settings import Settings
 from intake.stats.compute import payload
 from intake.stats.filters import Filters, check_period
-from intake.stats.joint import release_result
-from intake.stats.protection import ProtectionError
+from intake.stats.generation import ALONE
 
 
 class ReleaseError(ValueError):
     """The release does not exist or cannot be created or approved."""
 
 
-def published_numbers(session: Session) -> list[list[list[Any]]]:
-    """The numbers of every approved release (what an attacker holds)."""
-    payloads = session.scalars(select(StatsRelease.payload)
-                               .where(StatsRelease.approved_at.is_not(None)))
-    return [json.loads(p).get("numbers", []) for p in payloads]
-
-
 def create_release(session: Session, settings: Settings, staff: Staff,
                    filters: Filters) -> StatsRelease:
-    """Freeze one period, protected together with every approved release."""
-    release = StatsRelease(created_by=staff.id, payload="{}", threshold=0,
+    """Freeze one period of the current generation, which was protected together with
+    every approved release (they are part of what names a generation)."""
+    made = current(session, settings, staff, "release")
+    check_period(filters, made.result.periods)
+    if made.audited_with == ALONE:
+        session.rollback()
+        raise ReleaseError("not auditable with the published releases")
+    data = payload(made.result, filters.period)
+    release = StatsRelease(created_by=staff.id, payload=encode_payload(data),
+                           threshold=data["threshold"], epsilon=data["epsilon"] or None,
                            filters=json.dumps(filters.as_dict()))
     session.add(release)
     session.flush()
-    current = generation(session, settings, staff, "release", release_id=release.id)
-    check_period(filters, current.result.periods)
-    try:
-        result = release_result(current.master, current.result, current.audit.hidden,
-                                filters.period, published_numbers(session))
-    except ProtectionError as exc:
-        session.rollback()
-        raise ReleaseError(str(exc)) from exc
-    data = payload(result, filters.period)
-    release.payload = json.dumps(data, ensure_ascii=False)
-    release.threshold = data["threshold"]
-    release.epsilon = data["epsilon"] or None
     audit.record(session, staff, "stats.release.create", target=release.id,
-                 detail={"filters": filters.as_dict()})
+                 detail={"filters": filters.as_dict(), "generation": made.generation_id})
     session.commit()
     return release
 
@@ -81,9 +69,9 @@ def list_releases(session: Session, limit: int = 20) -> list[StatsRelease]:
         select(StatsRelease).order_by(StatsRelease.created_at.desc()).limit(limit)))
 
 
-def latest_approved(session: Session) -> dict[str, Any] | None:
+def latest_approved(session: Session) -> StatsPayload | None:
     """The payload of the most recently approved release, or None."""
     release = session.scalars(
         select(StatsRelease).where(StatsRelease.approved_at.is_not(None))
         .order_by(StatsRelease.approved_at.desc()).limit(1)).first()
-    return json.loads(release.payload) if release else None
+    return decode_payload(release.payload) if release else None

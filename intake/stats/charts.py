@@ -4,16 +4,17 @@ from __future__ import annotations
 
 import io
 import re
-from typing import Any
 
 import matplotlib
 from flask_babel import lazy_gettext as _l
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.axes import Axes  # noqa: E402
 from matplotlib.ticker import MaxNLocator  # noqa: E402
 
 from intake.stats.labels import code_label  # noqa: E402
+from intake.stats.payload import Shown, StatsPayload  # noqa: E402
 
 BY_TYPE = _l("Acts by type, whole period (bars: number of acts; types with none left out)")
 BY_QUARTER = _l("Acts per quarter (points: number of acts; hidden quarters left out)")
@@ -30,7 +31,7 @@ def _compact(svg: bytes) -> bytes:
     return COMMENT.sub(b"", INDENT.sub(b"\n", DECIMALS.sub(rb"\1", svg)))
 
 
-def _published(values: list[int | str], names: list[str]) -> tuple[list[str], list[int]]:
+def _published(values: list[Shown], names: list[str]) -> tuple[list[str], list[int]]:
     """Only published numbers are drawn; a hidden one gets no bar or point and says so."""
     labels, numbers = [], []
     for name, value in zip(names, values, strict=True):
@@ -39,19 +40,20 @@ def _published(values: list[int | str], names: list[str]) -> tuple[list[str], li
     return labels, numbers
 
 
-def _empty(axes: Any, heading: str) -> None:
+def _empty(axes: Axes, heading: str) -> None:
     """No counted case: a sentence instead of axes that would mean nothing."""
     axes.set_axis_off()
     axes.set_title(heading)
     axes.text(0.5, 0.5, str(NO_CASES), ha="center", va="center", wrap=True)
 
 
-def render(payload: dict[str, Any], fmt: str) -> bytes:
+def render(payload: StatsPayload, fmt: str) -> bytes:
     """Acts by type (bars) and acts per quarter (line), in one small figure, with the notes."""
     if fmt not in FORMATS:
         raise ValueError(f"unknown chart format {fmt!r}")
     tables = {t["id"]: t for t in payload["tables"]}
     acts, trend = tables["act_region"], tables["act_quarter"]
+    by_act, by_quarter = acts["row_totals"] or [], trend["column_totals"] or []  # two-way
     with plt.rc_context({"svg.fonttype": "none", "svg.hashsalt": "intake",
                          "font.size": 8, "axes.spines.top": False,
                          "axes.spines.right": False}):
@@ -61,14 +63,14 @@ def render(payload: dict[str, Any], fmt: str) -> bytes:
             _empty(right, str(BY_QUARTER))
         else:
             present = [(code_label("act_type", c), v)
-                       for c, v in zip(acts["rows"], acts["row_totals"], strict=True) if v != 0]
+                       for c, v in zip(acts["rows"], by_act, strict=True) if v != 0]
             labels, numbers = _published([v for _, v in present], [n for n, _ in present])
             left.barh(labels[::-1], numbers[::-1], color="#0b5394")
             left.set_title(str(BY_TYPE))
             left.xaxis.set_major_locator(MaxNLocator(integer=True))
-            qlabels, qnumbers = _published(trend["column_totals"], trend["columns"])
-            shown = [(q, n) for q, n, v in zip(qlabels, qnumbers, trend["column_totals"],
-                                               strict=True) if isinstance(v, int)]
+            qlabels, qnumbers = _published(by_quarter, trend["columns"])
+            shown = [(q, n) for q, n, v in zip(qlabels, qnumbers, by_quarter, strict=True)
+                     if isinstance(v, int)]
             right.plot([q for q, _ in shown], [n for _, n in shown], marker="o",
                        color="#0b5394")
             right.set_title(str(BY_QUARTER))

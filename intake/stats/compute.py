@@ -6,21 +6,28 @@ is a slice of this result (intake.stats.slices); nothing is protected separately
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime
-from typing import Any
 
-from intake.stats.master import ONE_WAY, Axes, Master, build, ordered
+from intake.stats.joint import earlier_facts
+from intake.stats.master import ONE_WAY, Axes, Key, Master, build, ordered
 from intake.stats.noise import CONTRIBUTION_BOUND, noisy_counts
+from intake.stats.payload import (
+    HIDDEN,
+    PAYLOAD_VERSION,
+    NumberRow,
+    ProtectedResult,
+    Shown,
+    StatsPayload,
+)
 from intake.stats.periods import quarter_axis
 from intake.stats.protection import Protected, protect
-from intake.stats.slices import HIDDEN, ProtectedResult, numbers, tables
+from intake.stats.slices import numbers, tables
 from intake.vocab import ACT_TYPES, PERPETRATORS, TARGETS, region_choices
 
 NOTE = "reported cases, not prevalence"
 HIDDEN_NOTE = ("x = hidden to protect people; a hidden number is at least 1 and may be small "
                "or large (0 is always shown)")
-FORMAT_VERSION = 2
 Cube = Mapping[tuple[str, str, str], int]
 OneWay = Mapping[str, Mapping[tuple[str, str], int]]
 
@@ -55,24 +62,30 @@ def _noisy(cube: Cube, one_way: OneWay, axes: Axes, epsilon: float
 
 
 def protect_counts(cube: Cube, one_way: OneWay, regions: tuple[str, ...], threshold: int,
-                   epsilon: float, generated_at: datetime
+                   epsilon: float, generated_at: datetime,
+                   earlier: Sequence[Sequence[NumberRow]] = ()
                    ) -> tuple[Master, Protected, ProtectedResult]:
-    """The master tables of one data state, the audit that protects them, and the result."""
+    """The master tables of one data state, the audit that protects them, and the result.
+
+    `earlier`: the numbers of outputs already out (the previous generation, approved
+    releases); the audit treats them as the attacker does (intake.stats.joint).
+    """
     axes = axes_of(cube, one_way, regions)
     if epsilon > 0:
         cube, one_way = _noisy(cube, one_way, axes, epsilon)
     master = build(axes, cube, one_way)
-    audit = protect(master, set(master.members), threshold)
-    shown: dict[Any, int | str] = {key: HIDDEN if key in audit.hidden else value
-                                   for key, value in master.values.items()}
+    published, hidden = earlier_facts(master, earlier)
+    audit = protect(master, set(master.members), threshold, hidden=hidden, pinned=published)
+    shown: dict[Key, Shown] = {key: HIDDEN if key in audit.hidden else value
+                               for key, value in master.values.items()}
     stamp = generated_at.replace(microsecond=0, tzinfo=None).isoformat() + "Z"
     return master, audit, ProtectedResult(axes, shown, threshold, epsilon, stamp)
 
 
-def payload(result: ProtectedResult, period: str) -> dict[str, Any]:
+def payload(result: ProtectedResult, period: str) -> StatsPayload:
     """One period of the protected result: what every format renders and releases freeze."""
     return {
-        "version": FORMAT_VERSION,
+        "version": PAYLOAD_VERSION,
         "note": NOTE,
         "hidden_symbol": HIDDEN,
         "hidden_note": HIDDEN_NOTE,

@@ -7,34 +7,19 @@ did not see.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any
+from collections.abc import Callable
 
-from intake.stats.master import ANY, CUBE, ONE_WAY, Axes, Key, period_keys
+from intake.stats.master import ANY, CUBE, ONE_WAY, Key, period_keys
+from intake.stats.payload import HIDDEN, NumberRow, ProtectedResult, Table
 from intake.stats.periods import quarters_in
 
-HIDDEN = "x"
-
-
-@dataclass(frozen=True)
-class ProtectedResult:
-    """Every number of every period: published ones as numbers, hidden ones as HIDDEN."""
-
-    axes: Axes
-    numbers: dict[Key, int | str]
-    threshold: int
-    epsilon: float
-    generated_at: str
-
-    @property
-    def periods(self) -> list[str]:
-        """The periods a filter may choose."""
-        return self.axes.periods
+__all__ = ["HIDDEN", "ProtectedResult", "numbers", "tables"]
 
 
 def _two_way(result: ProtectedResult, table_id: str, rows: list[str], columns: list[str],
-             column_vocabulary: str, cell: Any, column_total: Any, row_total: Any,
-             total: Key) -> dict[str, Any]:
+             column_vocabulary: str, cell: Callable[[str, str], Key],
+             column_total: Callable[[str], Key], row_total: Callable[[str], Key],
+             total: Key) -> Table:
     n = result.numbers
     return {"id": table_id, "row_vocabulary": "act_type", "column_vocabulary": column_vocabulary,
             "rows": rows, "columns": columns,
@@ -44,7 +29,7 @@ def _two_way(result: ProtectedResult, table_id: str, rows: list[str], columns: l
             "total": n[total]}
 
 
-def tables(result: ProtectedResult, period: str) -> list[dict[str, Any]]:
+def tables(result: ProtectedResult, period: str) -> list[Table]:
     """The four tables of one period, JSON-ready."""
     axes, n = result.axes, result.numbers
     quarters = quarters_in(period, axes.quarters)
@@ -66,6 +51,6 @@ def tables(result: ProtectedResult, period: str) -> list[dict[str, Any]]:
     return out
 
 
-def numbers(result: ProtectedResult, period: str) -> list[list[Any]]:
+def numbers(result: ProtectedResult, period: str) -> list[NumberRow]:
     """The slice as (family, row, column, period, number) rows: what releases keep to audit."""
-    return [[*key, result.numbers[key]] for key in period_keys(result.axes, period)]
+    return [(*key, result.numbers[key]) for key in period_keys(result.axes, period)]

@@ -43,6 +43,8 @@ REVIEW_SIGNED_IN_PAGES: dict[str, str] = {
     "safe-view": "/files/{attachment}/safe",
     "confirm-original": "/files/{attachment}",
     "case-access": "/cases/{case}/access",
+    "handover": "/cases/{case}/handover",
+    "recipients": "/recipients",
     "account": "/account",
     "account-keys": "/account/keys",
     "admin-staff": "/admin/staff",

@@ -152,3 +152,39 @@ def violations(attack_: Attack, base: dict[tuple[str, ...], int], k: int) -> lis
             bad.append(f"{label}… true {true[expr]}, attacker knows [{lo}, {hi}] "
                        f"shown as {attack_.shown[expr][:3]}")
     return bad
+
+
+def two_generations(before: list[dict[str, Any]], after: list[dict[str, Any]],
+                    quarters: list[str], added: int = 1) -> Attack:
+    """Outputs of two data states, `added` cases apart, as one system.
+
+    The later counts are the earlier ones plus unknown growth d (b₂ = b₁ + d): the attacker
+    assumes what is true here, that counts only grew, each by at most `added` (one case
+    adds at most one to each count), and that exactly `added` cases now have a target.
+    Every number of both states, small in either, must stay protected.
+    """
+    a = attack(before, quarters)
+    later = attack(after, quarters)
+    names = {i: name for name, i in later.index.items()}
+
+    def shifted(expr: Expr) -> Expr:
+        return frozenset(j for i in expr for j in (a.var(*names[i]), a.var("d", *names[i])))
+
+    for expr, lo, hi in later.facts:
+        a.facts.append((shifted(expr), lo, hi))
+    for expr, raws in later.shown.items():
+        a.shown.setdefault(shifted(expr), []).extend(raws)
+    growth = {name: i for name, i in a.index.items() if name[0] == "d"}
+    for i in growth.values():
+        a.facts.append((frozenset([i]), 0.0, float(added)))
+    a.facts.append((frozenset(i for name, i in growth.items() if name[1] == "target"),
+                    float(added), float(added)))
+    return a
+
+
+def growth(before: dict[tuple[str, ...], int], after: dict[tuple[str, ...], int]
+           ) -> dict[tuple[str, ...], int]:
+    """True values of the two-generation unknowns: b₁ and d = b₂ − b₁."""
+    out = dict(before)
+    out.update({("d", *name): n - before.get(name, 0) for name, n in after.items()})
+    return out

@@ -13,6 +13,7 @@ from typing import Any
 
 Table = dict[str, Any]
 CELL_RE = re.compile(r'<td class="num">([^<]*)</td>')
+TABLE_RE = re.compile(r'<section class="stats-table">.*?</section>', re.S)
 
 
 def from_json(data: bytes | str) -> list[Table]:
@@ -53,8 +54,9 @@ def from_csv(data: bytes) -> list[Table]:
 
 
 def html_values(html: str) -> list[str]:
-    """Every number cell of a rendered statistics page."""
-    return CELL_RE.findall(html)
+    """Every number cell of the statistics tables of a rendered page (not the releases
+    list, whose threshold and epsilon cells are numbers too)."""
+    return [v for table in TABLE_RE.findall(html) for v in CELL_RE.findall(table)]
 
 
 def all_values(tables: list[Table]) -> list[Any]:
