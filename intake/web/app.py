@@ -7,7 +7,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Request, current_app, render_template
+from flask import Flask, Request, abort, current_app, render_template
 from flask_babel import Babel, get_locale
 from flask_babel import gettext as _
 from flask_wtf.csrf import CSRFProtect
@@ -126,6 +126,7 @@ def make_flask(
     wtforms_i18n.install(app)
     app.register_error_handler(HTTPException, error_page)
     app.register_error_handler(Exception, _unexpected)
+    app.url_value_preprocessor(_refuse_control_characters)
 
     @app.teardown_appcontext
     def _remove_session(_exc: BaseException | None) -> None:
@@ -137,6 +138,14 @@ def make_flask(
                 "get_locale": get_locale}
 
     return app
+
+
+def _refuse_control_characters(_endpoint: str | None, values: dict[str, Any] | None) -> None:
+    """No id, reference or code of ours holds a control character: such a path names
+    nothing, and PostgreSQL refuses a NUL in a query parameter (a 500, not a refusal)."""
+    for value in (values or {}).values():
+        if isinstance(value, str) and any(ord(c) < 32 or ord(c) == 127 for c in value):
+            abort(404)
 
 
 def _unexpected(error: Exception) -> tuple[str, int]:
