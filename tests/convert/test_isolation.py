@@ -4,6 +4,7 @@ and no plaintext of the document on the host's disk during or after a conversion
 from __future__ import annotations
 
 import json
+import secrets
 import sys
 import tempfile
 import threading
@@ -90,11 +91,15 @@ def _written(settings: Any) -> list[Path]:
 
 @needs_office
 def test_no_plaintext_on_disk_during_or_after_conversion(settings: Any) -> None:
-    """Scan the places a converter would write while LibreOffice works, and after."""
+    """Scan the places a converter would write while LibreOffice works, and after.
+
+    The canary is new on every run: a fixed one is also in files this run did not write (a
+    CI system's copy of the change under /tmp held it, and failed the scan)."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
-    document = samples.docx([samples.CANARY] * 20, page_breaks=True)
-    rtf = ("{\\rtf1\\ansi " + samples.CANARY + "\\par}").encode()
-    tokens = [samples.CANARY]
+    canary = f"CANARY-{secrets.token_hex(8)}-SECRET-WORDS"
+    document = samples.docx([canary] * 20, page_breaks=True)
+    rtf = ("{\\rtf1\\ansi " + canary + "\\par}").encode()
+    tokens = [canary]
     found: list[str] = []
     done = threading.Event()
 
