@@ -8,6 +8,8 @@ import sys
 
 import pysequoia
 
+HEADER = 4  # bytes of the certificate's length, big-endian
+
 
 def _read_exact(fd: int, n: int) -> bytes:
     """Exactly n bytes from the pipe (unbuffered: the rest stays for Sequoia to read)."""
@@ -20,12 +22,18 @@ def _read_exact(fd: int, n: int) -> bytes:
     return out
 
 
-def main() -> int:
-    """Encrypt stdin to the certificate at its head; a non-zero exit on any failure."""
-    size = int.from_bytes(_read_exact(0, 4), "big")
-    cert = pysequoia.Cert.from_bytes(_read_exact(0, size))
-    pysequoia.encrypt_file("/dev/stdin", "/dev/stdout", [cert], armor=False)
+def encrypt(source: int, sink: int) -> int:
+    """Encrypt what follows the certificate on `source` to it, onto `sink` (file descriptors:
+    a parameter so that tests can run it in their own process)."""
+    size = int.from_bytes(_read_exact(source, HEADER), "big")
+    cert = pysequoia.Cert.from_bytes(_read_exact(source, size))
+    pysequoia.encrypt_file(f"/dev/fd/{source}", f"/dev/fd/{sink}", [cert], armor=False)
     return 0
+
+
+def main() -> int:
+    """Standard input to standard output; a non-zero exit on any failure."""
+    return encrypt(sys.stdin.fileno(), sys.stdout.fileno())
 
 
 if __name__ == "__main__":
