@@ -100,6 +100,11 @@ EQUIVALENT: tuple[tuple[str, str, str], ...] = (
      "is ignored anyway"),
     ("intake/crypto/keys.py", r"if stop <= start:",
      "BEGIN and END lines differ, so stop == start cannot happen"),
+    ("intake/crypto/openpgp.py", r'pysequoia\.encrypt\(b"(probe|XXprobeXX|PROBE)", \[cert\]',
+     "the probe's plaintext and armor are thrown away: it asks only whether Sequoia finds a "
+     "key to encrypt to, which any text and either armor answer the same"),
+    ("intake/crypto/openpgp.py", r"^ {8}finished = None$",
+     "the flag's first value: None is falsy like False, and it is only tested for truth"),
     ("intake/stats/suppression.py", r"str\(None\)\)\)",
      "ties between equal values then fall back to the parts' order: as deterministic as the "
      "key text, and the same values are hidden"),

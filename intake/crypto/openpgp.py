@@ -8,7 +8,6 @@ pipes: the plaintext passes through kernel pipe buffers only, never a file.
 
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
@@ -94,8 +93,7 @@ def _feed(proc: subprocess.Popen[bytes], cert: bytes, plaintext: Iterator[bytes]
         proc.kill()
         failed.append(exc)
     finally:
-        with contextlib.suppress(OSError):  # the child is gone: the reader sees its exit
-            proc.stdin.close()
+        proc.stdin.close()  # EOF for the child; nothing is buffered (written with os.write)
 
 
 def _write_all(fd: int, data: bytes) -> None:
@@ -113,25 +111,23 @@ def iter_encrypt(cert: bytes, plaintext: Iterator[bytes]) -> Iterator[bytes]:
 
     If the consumer stops early the child is killed. A failure after the first bytes
     raises EncryptionFailed: the recipient's tool then reports the message truncated."""
-    proc = subprocess.Popen(  # noqa: S603 - fixed argv of our own interpreter, no shell
-        CHILD, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
-        env={"PATH": os.defpath})
-    failed: list[BaseException] = []
-    writer = threading.Thread(target=_feed, args=(proc, cert, plaintext, failed),
-                              daemon=True)
-    writer.start()
-    finished = False
-    try:
-        assert proc.stdout is not None
-        while chunk := proc.stdout.read(CHUNK):
-            yield chunk
-        finished = True
-    finally:
-        if not finished:
-            proc.kill()
-        proc.wait()
-        writer.join()
-        if proc.stdout is not None:
-            proc.stdout.close()
+    with subprocess.Popen(  # noqa: S603 - fixed argv of our own interpreter, no shell
+            CHILD, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+            env={"PATH": os.defpath}) as proc:
+        failed: list[BaseException] = []
+        writer = threading.Thread(target=_feed, args=(proc, cert, plaintext, failed),
+                                  daemon=True)
+        writer.start()
+        finished = False
+        try:
+            assert proc.stdout is not None
+            while chunk := proc.stdout.read(CHUNK):
+                yield chunk
+            finished = True
+        finally:
+            if not finished:
+                proc.kill()
+            proc.wait()  # a child that closed its output may still be exiting: not killed
+            writer.join()
     if failed or proc.returncode != 0:
         raise EncryptionFailed(repr(failed[0]) if failed else f"exit {proc.returncode}")

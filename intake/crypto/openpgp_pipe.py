@@ -25,7 +25,8 @@ def _read_exact(fd: int, n: int) -> bytes:
 def encrypt(source: int, sink: int) -> int:
     """Encrypt what follows the certificate on `source` to it, onto `sink` (file descriptors:
     a parameter so that tests can run it in their own process)."""
-    size = int.from_bytes(_read_exact(source, HEADER), "big")
+    header = _read_exact(source, HEADER)
+    size = int.from_bytes(header, "big")
     cert = pysequoia.Cert.from_bytes(_read_exact(source, size))
     pysequoia.encrypt_file(f"/dev/fd/{source}", f"/dev/fd/{sink}", [cert], armor=False)
     return 0

@@ -8,6 +8,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 from datetime import timedelta
 
 import pysequoia
@@ -33,6 +34,7 @@ def _cert(**options: object) -> pysequoia.Cert:
 def _code(data: bytes, **kwargs: object) -> str:
     with pytest.raises(openpgp.CertificateError) as refused:
         openpgp.check_certificate(data, **kwargs)  # type: ignore[arg-type]
+    assert str(refused.value) == refused.value.code  # what a log line would show
     return refused.value.code
 
 
@@ -87,6 +89,15 @@ def test_a_child_that_fails_on_its_own_is_a_failure(monkeypatch: pytest.MonkeyPa
         list(openpgp.iter_encrypt(bytes(_cert()), iter([])))
 
 
+def test_a_child_that_closes_its_output_before_it_exits_is_waited_for(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """End of output is not the end of the child: it is not killed for exiting slowly."""
+    lingering = ("import os, sys, time; sys.stdin.buffer.read(); os.write(1, b'whole');"
+                 " os.close(1); time.sleep(0.5); os._exit(0)")
+    monkeypatch.setattr(openpgp, "CHILD", (sys.executable, "-c", lingering))
+    assert b"".join(openpgp.iter_encrypt(bytes(_cert()), iter([b"x"]))) == b"whole"
+
+
 def test_the_child_inherits_no_environment_and_no_stderr(
         monkeypatch: pytest.MonkeyPatch, capfd: pytest.CaptureFixture[str]) -> None:
     """Keys, database addresses and secrets in the service's environment stay there; what the
@@ -103,13 +114,13 @@ def test_the_child_inherits_no_environment_and_no_stderr(
 # shut down mid-download). The child cannot write on (nobody reads), so the feeder thread
 # is stuck writing to it: as a daemon thread it does not keep the process alive.
 ABANDON = textwrap.dedent("""
-    import sys
+    import os
     import pysequoia
     from intake.crypto import openpgp
     cert = bytes(pysequoia.Tsk.generate("p").extract_certificate())
     def endless():
         while True:
-            yield b"x" * 65536
+            yield os.urandom(65536)
     stream = openpgp.iter_encrypt(cert, endless())
     next(stream)
     print("started", flush=True)
@@ -117,6 +128,13 @@ ABANDON = textwrap.dedent("""
 
 
 def test_an_abandoned_stream_does_not_keep_the_process_alive() -> None:
+    before = set(threading.enumerate())
+    stream = openpgp.iter_encrypt(bytes(_cert()), iter(lambda: os.urandom(65536), b""))
+    next(stream)
+    feeders = set(threading.enumerate()) - before
+    assert feeders and all(t.daemon for t in feeders)
+    stream.close()
+    # The same, as it happens: a process that ends with the stream still open.
     env = dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p))
     proc = subprocess.Popen([sys.executable, "-c", ABANDON], stdout=subprocess.PIPE,  # noqa: S603
                             env=env)
