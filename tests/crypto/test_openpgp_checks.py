@@ -84,7 +84,9 @@ def test_a_child_that_fails_on_its_own_is_a_failure(monkeypatch: pytest.MonkeyPa
     """The plaintext was fine; the child was not (here: a certificate it cannot read)."""
     with pytest.raises(openpgp.EncryptionFailed, match="exit 1"):
         list(openpgp.iter_encrypt(b"not a certificate", iter([b"plaintext"])))
-    monkeypatch.setattr(openpgp, "CHILD", (sys.executable, "-c", "import sys; sys.exit(3)"))
+    # It reads all it is fed first, so that the feeder never meets a closed pipe.
+    failing = "import sys; sys.stdin.buffer.read(); sys.exit(3)"
+    monkeypatch.setattr(openpgp, "CHILD", (sys.executable, "-c", failing))
     with pytest.raises(openpgp.EncryptionFailed, match="exit 3"):
         list(openpgp.iter_encrypt(bytes(_cert()), iter([])))
 
