@@ -9,7 +9,7 @@ import subprocess
 import sys
 import textwrap
 import threading
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pysequoia
 import pytest
@@ -27,13 +27,14 @@ ENV_PROBE = textwrap.dedent("""
 """)
 
 
-def _cert(**options: object) -> pysequoia.Cert:
-    return pysequoia.Tsk.generate("partner <p@example.org>", **options).extract_certificate()
+def _cert(validity_seconds: int | None = None) -> pysequoia.Cert:
+    return pysequoia.Tsk.generate("partner <p@example.org>",
+                                  validity_seconds=validity_seconds).extract_certificate()
 
 
-def _code(data: bytes, **kwargs: object) -> str:
+def _code(data: bytes, now: datetime | None = None) -> str:
     with pytest.raises(openpgp.CertificateError) as refused:
-        openpgp.check_certificate(data, **kwargs)  # type: ignore[arg-type]
+        openpgp.check_certificate(data, now)
     assert str(refused.value) == refused.value.code  # what a log line would show
     return refused.value.code
 
