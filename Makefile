@@ -84,8 +84,8 @@ lint: check
 bench: install-dev
 	$(PY) bench/run_all.py
 
-# Mutation testing of the security-critical modules (not part of `make test`; tens of
-# minutes). Modules and their tests: GROUPS in .ci/mutation.py. Times: docs/testing.md.
+# Mutation testing of the security-critical modules (not part of `make test`; about 21
+# minutes on 2 cores). Modules and their tests: GROUPS in .ci/mutation.py. Times: docs/testing.md.
 mutation: install-dev catalogs
 	$(PY) .ci/mutation.py $(GROUPS)
 
