@@ -64,12 +64,15 @@ def _manifest(case: Case, recipient: ExternalRecipient, resolved: Resolved) -> C
 
 def prepare(session: Session, settings: Settings, staff: Staff, key: bytes, case: Case,
             recipient_id: str, selection: Selection) -> HandOver:
-    """Check the recipient and every choice, authenticate the files, audit and commit;
-    then the caller streams the chunks. HandOverRefused or DecryptionError (audited) first."""
+    """Check the recipient, its key against the verified fingerprint and every choice,
+    authenticate the files, audit and commit; then the caller streams the chunks.
+    HandOverRefused, or DecryptionError (audited) for anything stored that was changed."""
     recipient = _recipient(session, recipient_id)
     if selection.empty:
         raise HandOverRefused(_l("Choose at least one thing to send."))
     try:
+        if not recipients.key_matches(recipient):
+            raise DecryptionError("the recipient's stored key is not the one verified")
         resolved = resolve(session, settings, staff, key, case, selection)
     except DecryptionError:
         session.rollback()

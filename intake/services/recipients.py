@@ -154,6 +154,22 @@ def listing(session: Session) -> list[RecipientRow]:
             for r, added, verified in rows]
 
 
+def key_matches(row: ExternalRecipient) -> bool:
+    """Whether the stored key still has the fingerprint a colleague verified (and the audit
+    log recorded): a key swapped in the database afterwards must not receive a case."""
+    if row.key_kind == "openpgp":
+        try:
+            found = openpgp.group(openpgp.load(row.public_key).fingerprint)
+        except Exception:  # noqa: BLE001 - pysequoia raises its own untyped errors
+            return False
+    else:
+        try:
+            found = fingerprint(row.public_key)
+        except ValueError:  # not a public key's length
+            return False
+    return found == row.fingerprint
+
+
 def usable(session: Session, recipient_id: str) -> ExternalRecipient:
     """A verified recipient still in the directory; RecipientError for anything else."""
     row = session.get(ExternalRecipient, recipient_id[:36])

@@ -1,6 +1,7 @@
 """Hand-over, attacker side: someone who knows the code forges ids into the form (another
 case's items, an unverified, removed or invented recipient), adds a key and verifies it
-alone, pastes a private, expired or signing-only key, or tampers with a stored file. Each
+alone, pastes a private, expired or signing-only key, tampers with a stored file, or swaps
+a verified recipient's key in the database. Each
 is refused with a clear message; no bundle leaves and no hand-over is recorded."""
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 from pysequoia.packet import PacketPile, Tag
 from sqlalchemy import func, select
 
+from intake.crypto import generate_keypair
 from intake.models import AuditEvent, Case, ExternalRecipient, Item, Staff
 from intake.services import handover, recipients
 from intake.services.credentials import unlock_private_key
@@ -309,3 +311,39 @@ def test_malformed_posts_get_a_clear_4xx_never_a_500(review_client: Any, login_a
     missing = review_client.post(f"/cases/{mine.reference}/handover",
                                  data={"recipient": verified, "report": "y"})
     assert missing.status_code == 400  # no CSRF token: refused like any other form
+
+
+@pytest.mark.parametrize("kind", ["openpgp", "intake"])
+def test_a_key_swapped_in_the_database_after_verification_receives_nothing(
+        review_client: Any, login_as: Any, database: Any, session: Any, readers: Any,
+        two_cases: Any, kind: str) -> None:
+    """Someone with write access to the database replaces a verified recipient's key with
+    their own (a real, valid key) and leaves the verified fingerprint in place: the bundle
+    would go to them while the page and the audit log name the partner."""
+    mine, _other = two_cases
+    if kind == "openpgp":
+        verified, _tsk = openpgp_recipient(database, readers["colleague"], readers["me"])
+        attacker = bytes(pysequoia.Tsk.generate("attacker <a@example.org>")
+                         .extract_certificate())
+    else:
+        verified, _private = intake_recipient(database, readers["colleague"], readers["me"])
+        attacker = generate_keypair()[1]
+    with database.transaction() as s:
+        row = s.get(ExternalRecipient, verified)
+        row.public_key = attacker
+        assert not recipients.key_matches(row)
+    login_as(review_client, readers["me"])
+    response = handover_form(review_client, mine.reference, recipient=verified, report="y")
+    assert response.status_code == 422
+    assert "failed its integrity check" in response.get_data(as_text=True)
+    assert _handovers(session) == 0
+    assert session.scalar(select(func.count()).select_from(AuditEvent).where(
+        AuditEvent.action == "case.handover_integrity_failure")) == 1
+
+
+def test_an_unchanged_key_matches_its_fingerprint(database: Any, session: Any,
+                                                  readers: Any) -> None:
+    """The check above is not simply always false: untouched keys of both kinds pass it."""
+    for made in (openpgp_recipient(database, readers["colleague"], readers["me"]),
+                 intake_recipient(database, readers["colleague"], readers["me"], "Other NGO")):
+        assert recipients.key_matches(session.get(ExternalRecipient, made[0]))
