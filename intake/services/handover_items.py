@@ -8,16 +8,12 @@ the first byte is sent, then streamed again into the bundle.
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from intake.attachments import blobs
-from intake.crypto import DecryptionError
 from intake.models import Case, Item, KeyWrap, Staff
 from intake.payloads import ReportAnswers, TextPayload
 from intake.services import safe_copies
@@ -112,19 +108,6 @@ def _text(session: Session, item: Item, staff: Staff, key: bytes) -> bytes:
     return (TextPayload.decode(raw).text + "\n").encode()
 
 
-def _checked_blob(settings: Settings, copy: safe_copies.SafeCopy) -> Iterator[bytes]:
-    """Authenticate the whole safe copy and its digest now; a fresh stream for the bundle."""
-    if copy.item.blob_name is None:
-        raise DecryptionError("safe copy has no stored content")
-    digest = hashlib.sha256()
-    for chunk in blobs.iter_blob(settings.blob_dir, copy.item.blob_name, copy.data_key,
-                                 copy.item.id):
-        digest.update(chunk)
-    if digest.hexdigest() != copy.meta.sha256:
-        raise DecryptionError("safe copy does not match its digest")
-    return blobs.iter_blob(settings.blob_dir, copy.item.blob_name, copy.data_key, copy.item.id)
-
-
 def resolve(session: Session, settings: Settings, staff: Staff, key: bytes, case: Case,
             selection: Selection) -> Resolved:
     """The bundle's files for this choice. HandOverRefused, or DecryptionError when
@@ -160,7 +143,7 @@ def resolve(session: Session, settings: Settings, staff: Staff, key: bytes, case
                 copy = safe_copies.find(session, staff, key, item.id)
                 if copy is None:
                     raise _refuse()
-                chunks = _checked_blob(settings, copy)
+                chunks = safe_copies.checked_chunks(settings, copy)
                 entry.update(file=f"safe-copies/{copy.filename}", variant="safe_copy",
                              sha256=copy.meta.sha256)
                 out.files.append(CaseFile(entry["file"], copy.meta.size, chunks=chunks))

@@ -150,6 +150,20 @@ def pdf_bytes(settings: Settings, copy: SafeCopy) -> bytes:
     return data
 
 
+def checked_chunks(settings: Settings, copy: SafeCopy) -> Iterator[bytes]:
+    """Authenticate the whole stored safe copy and its digest now, then a fresh stream of
+    it: a hand-over sends nothing of a copy that fails either check."""
+    if copy.item.blob_name is None:
+        raise DecryptionError("safe copy has no stored content")
+    digest = hashlib.sha256()
+    for chunk in blobs.iter_blob(settings.blob_dir, copy.item.blob_name, copy.data_key,
+                                 copy.item.id):
+        digest.update(chunk)
+    if digest.hexdigest() != copy.meta.sha256:
+        raise DecryptionError("safe copy does not match its digest")
+    return blobs.iter_blob(settings.blob_dir, copy.item.blob_name, copy.data_key, copy.item.id)
+
+
 def preview(settings: Settings, copy: SafeCopy, number: int) -> bytes:
     """One page of the safe copy as JPEG (IndexError for a page it does not have)."""
     return page_image(pdf_bytes(settings, copy), number)
