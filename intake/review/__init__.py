@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     access.install(app)
     nav.install(app)
     security_keys.install(app)  # after access: it relies on the identity access loaded
+    stats_views.install(app)
     app.add_template_filter(paragraphs, "paragraphs")
     for blueprint in (auth.bp, security_keys.bp, account.bp, admin.bp, audit_views.bp,
                       cases.bp, case_access.bp, files.bp, handover.bp, recipients.bp,

@@ -2,24 +2,43 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, Flask, abort, current_app, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
 from intake.review.access import current_staff, roles
 from intake.services import statistics as service
 from intake.services import stats_releases as releases
+from intake.services.stats_background import Maker, NotReady
 from intake.services.stats_page import analyst_page
 from intake.stats.filters import FilterError, parse_filters
 from intake.stats.labels import NOTE, code_label, hidden_legend, period_label, title
-from intake.web.app import db_session, settings_of
+from intake.web.app import db_of, db_session, settings_of
 
 bp = Blueprint("stats", __name__, url_prefix="/stats")
+MAKER = "intake_stats_maker"
+
+
+def install(app: Flask) -> None:
+    """One background protection of new statistics per app process (stats_background)."""
+    app.extensions[MAKER] = Maker(db_of(app), settings_of(app))
+
+
+def _maker() -> Maker:
+    maker: Maker = current_app.extensions[MAKER]
+    return maker
+
+
+def _not_ready() -> tuple[str, int]:
+    """The first protection is still running: say so plainly, with no number at all."""
+    return _render(503, _("The statistics are being prepared. With many cases this takes a "
+                          "few minutes: please reload this page later."))
 
 
 def _render(status: int = 200, problem: str | None = None, **context: object
             ) -> tuple[str, int]:
     context.setdefault("payload", None)
+    context.setdefault("newer_pending", False)
     context.setdefault("releases", [])
     return render_template(
         "review/stats.html", problem=problem, args=request.args, note=NOTE, label=code_label,
@@ -33,9 +52,12 @@ def index() -> tuple[str, int]:
     """Counts by act type, region, quarter, perpetrator and target, protected."""
     try:
         filters = parse_filters(request.args)
-        page = analyst_page(db_session(), settings_of(current_app), current_staff(), filters)
+        page = analyst_page(db_session(), settings_of(current_app), current_staff(), filters,
+                            _maker())
     except FilterError as exc:
         return _render(400, str(exc))
+    except NotReady:
+        return _not_ready()
     return _render(**page)
 
 
@@ -48,9 +70,11 @@ def export(fmt: str) -> Response | tuple[str, int]:
     try:
         filters = parse_filters(request.args)
         out = service.export(db_session(), settings_of(current_app), current_staff(), filters,
-                             fmt)
+                             fmt, maker=_maker())
     except FilterError as exc:
         return _render(400, str(exc))
+    except NotReady:
+        return _not_ready()
     disposition = "inline" if fmt in ("svg", "png") else "attachment"
     return Response(out.content, mimetype=out.mimetype, headers={
         "Content-Disposition": f'{disposition}; filename="{out.filename}"'})
@@ -63,10 +87,15 @@ def create_release() -> Response | tuple[str, int]:
     try:
         filters = parse_filters(request.form)
         releases.create_release(db_session(), settings_of(current_app), current_staff(),
-                                filters)
+                                filters, _maker())
     except FilterError as exc:
         return _render(400, str(exc))
-    except releases.ReleaseError:
+    except NotReady:
+        return _not_ready()
+    except releases.ReleaseError as exc:
+        if str(exc) == "pending":
+            return _render(409, _("The newest data are still being protected. Make the "
+                                  "release in a few minutes, when the page no longer says so."))
         return _render(409, _("A number published in an earlier release is now below the "
                               "threshold, so this release cannot be made."))
     return redirect(url_for("stats.index"), 303)

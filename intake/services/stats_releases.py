@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from intake.models import Staff, StatsRelease, utcnow
 from intake.payloads import StatsPayload, decode_payload, encode_payload
 from intake.services import audit
-from intake.services.stats_generations import current
+from intake.services.statistics import generation
+from intake.services.stats_background import Maker
 from intake.settings import Settings
 from intake.stats.compute import payload
 from intake.stats.filters import Filters, check_period
@@ -22,10 +23,13 @@ class ReleaseError(ValueError):
 
 
 def create_release(session: Session, settings: Settings, staff: Staff,
-                   filters: Filters) -> StatsRelease:
+                   filters: Filters, maker: Maker | None = None) -> StatsRelease:
     """Freeze one period of the current generation, which was protected together with
-    every approved release (they are part of what names a generation)."""
-    made = current(session, settings, staff, "release")
+    every approved release (they are part of what names a generation). Never from an older
+    stored result while today's is still being protected: ReleaseError("pending")."""
+    made = generation(session, settings, staff, "release", maker=maker)
+    if made.newer_pending:
+        raise ReleaseError("pending")
     check_period(filters, made.result.periods)
     if made.audited_with == ALONE:
         session.rollback()
