@@ -8,7 +8,7 @@ from sqlalchemy import delete
 
 from intake.models import Case, StatsCount, StatsGeneration
 from intake.review.stats_views import MAKER
-from tests.browser.support import LANGS, axe_violations, with_lang
+from tests.browser.support import LANGS, axe_violations, screenshot, with_lang
 from tests.stats.conftest import add_case
 from tests.stats.test_background_protection import hold
 
@@ -74,6 +74,8 @@ def test_statistics_being_prepared_have_no_axe_violations(live_review, new_page,
         assert page.locator("p.notice[role=status]").count() == 1
         assert page.locator(".stats-table").count() == 4
         found += axe_violations(page)
+        if lang == "en":
+            screenshot(page, "review-stats-pending")
     finally:
         for gate in gates:
             gate.set()

@@ -77,6 +77,7 @@ def test_while_new_data_are_protected_the_page_shows_the_last_stored_numbers(
         assert page.status_code == 200
         html = page.get_data(as_text=True)
         assert PENDING in html
+        assert 'action="/stats/releases"' not in html  # no button that could only fail
         # Attacker: every output while the protection runs is the stored generation, exactly.
         assert _numbers(analyst_client) == stored_numbers
         assert checker.html_values(html) == checker.html_values(shown_before)
