@@ -66,8 +66,8 @@ def served(session: Session, settings: Settings, staff: Staff | None, purpose: s
     found = stored(session, today)
     if found is not None:
         return found
-    # End this request's transaction first: the protection writes in its own session, and
-    # a fresh transaction afterwards sees what it stored (SQLite keeps a reader's snapshot).
+    # End this request's transaction first: the protection writes in its own session, which
+    # a write lock held here would block, and a fresh transaction afterwards sees its result.
     session.commit()
     maker.start(staff.id if staff else None, purpose, epsilon).join(WAIT_SECONDS)
     found = stored(session, today)
