@@ -61,7 +61,8 @@ class Maker:
 def served(session: Session, settings: Settings, staff: Staff | None, purpose: str,
            maker: Maker, epsilon: float | None = None) -> Current:
     """Today's generation if it is stored or made within WAIT_SECONDS; else the newest
-    stored one marked `newer_pending`; NotReady if none was ever stored."""
+    stored one marked `newer_pending`; NotReady if none was ever stored. Commits the
+    caller's transaction before it waits."""
     today = state(session, settings, epsilon)
     found = stored(session, today)
     if found is not None:
