@@ -24,6 +24,8 @@ SCRIPTS = [
     ("upload.py", "1 GB streaming upload"),
     ("stats_export.py", "statistics export (1,000,000 cases; 100,000 quick)"),
     ("stats_view.py", "statistics view: stored generation vs protected again (300 cases)"),
+    ("stats_served.py", "statistics page under gunicorn during a first protection (10,000; "
+                        "1,000 quick)"),
     ("move_team.py", "moving 10,000 cases to another team vs a plain read (1,000 quick)"),
     ("backup.py", "encrypted backup, verify and restore vs tar (100,000 cases + 1 GiB)"),
 ]
