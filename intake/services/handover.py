@@ -39,9 +39,17 @@ class HandOver:
 
 def _recipient(session: Session, recipient_id: str) -> ExternalRecipient:
     try:
-        row = recipients.usable(session, recipient_id)
+        return recipients.usable(session, recipient_id)
     except recipients.RecipientError as exc:
         raise HandOverRefused(exc.args[0]) from None
+
+
+def _check_key(row: ExternalRecipient) -> None:
+    """The stored key must be the one verified (DecryptionError: changed in storage), then
+    still usable (HandOverRefused): in that order, so a key no longer readable at all is an
+    integrity failure, not a crash."""
+    if not recipients.key_matches(row):
+        raise DecryptionError("the recipient's stored key is not the one verified")
     if row.key_kind == "openpgp":
         try:
             openpgp.check_usable(openpgp.load(row.public_key))
@@ -49,7 +57,6 @@ def _recipient(session: Session, recipient_id: str) -> ExternalRecipient:
             raise HandOverRefused(_l(
                 "This recipient's OpenPGP certificate can no longer be used (it has expired "
                 "or been revoked). Ask them for a current one and add it again.")) from None
-    return row
 
 
 def _manifest(case: Case, recipient: ExternalRecipient, resolved: Resolved) -> CaseFile:
@@ -71,8 +78,7 @@ def prepare(session: Session, settings: Settings, staff: Staff, key: bytes, case
     if selection.empty:
         raise HandOverRefused(_l("Choose at least one thing to send."))
     try:
-        if not recipients.key_matches(recipient):
-            raise DecryptionError("the recipient's stored key is not the one verified")
+        _check_key(recipient)
         resolved = resolve(session, settings, staff, key, case, selection)
     except DecryptionError:
         session.rollback()

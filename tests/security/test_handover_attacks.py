@@ -313,15 +313,19 @@ def test_malformed_posts_get_a_clear_4xx_never_a_500(review_client: Any, login_a
     assert missing.status_code == 400  # no CSRF token: refused like any other form
 
 
-@pytest.mark.parametrize("kind", ["openpgp", "intake"])
+@pytest.mark.parametrize("kind", ["openpgp", "intake", "unreadable"])
 def test_a_key_swapped_in_the_database_after_verification_receives_nothing(
         review_client: Any, login_as: Any, database: Any, session: Any, readers: Any,
         two_cases: Any, kind: str) -> None:
     """Someone with write access to the database replaces a verified recipient's key with
     their own (a real, valid key) and leaves the verified fingerprint in place: the bundle
-    would go to them while the page and the audit log name the partner."""
+    would go to them while the page and the audit log name the partner. Bytes that are no
+    key at all are the same integrity failure, not a crash."""
     mine, _other = two_cases
-    if kind == "openpgp":
+    if kind == "unreadable":
+        verified, _tsk = openpgp_recipient(database, readers["colleague"], readers["me"])
+        attacker = b"\x99\x01 not a certificate"
+    elif kind == "openpgp":
         verified, _tsk = openpgp_recipient(database, readers["colleague"], readers["me"])
         attacker = bytes(pysequoia.Tsk.generate("attacker <a@example.org>")
                          .extract_certificate())
