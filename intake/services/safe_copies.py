@@ -140,28 +140,32 @@ def _store(session: Session, settings: Settings, staff: Staff, att: Attachment, 
     return SafeCopy(att, item, meta, key)
 
 
-def pdf_bytes(settings: Settings, copy: SafeCopy) -> bytes:
-    """The stored safe PDF, authenticated and checked against its recorded digest."""
+def _stored_name(copy: SafeCopy) -> str:
     if copy.item.blob_name is None:
         raise DecryptionError("safe copy has no stored content")
-    data = blobs.read_blob(settings.blob_dir, copy.item.blob_name, copy.data_key, copy.item.id)
-    if hashlib.sha256(data).hexdigest() != copy.meta.sha256:
+    return copy.item.blob_name
+
+
+def _require_digest(copy: SafeCopy, hexdigest: str) -> None:
+    if hexdigest != copy.meta.sha256:
         raise DecryptionError("safe copy does not match its digest")
+
+
+def pdf_bytes(settings: Settings, copy: SafeCopy) -> bytes:
+    """The stored safe PDF, authenticated and checked against its recorded digest."""
+    data = blobs.read_blob(settings.blob_dir, _stored_name(copy), copy.data_key, copy.item.id)
+    _require_digest(copy, hashlib.sha256(data).hexdigest())
     return data
 
 
 def checked_chunks(settings: Settings, copy: SafeCopy) -> Iterator[bytes]:
     """Authenticate the whole stored safe copy and its digest now, then a fresh stream of
     it: a hand-over sends nothing of a copy that fails either check."""
-    if copy.item.blob_name is None:
-        raise DecryptionError("safe copy has no stored content")
-    digest = hashlib.sha256()
-    for chunk in blobs.iter_blob(settings.blob_dir, copy.item.blob_name, copy.data_key,
-                                 copy.item.id):
+    name, digest = _stored_name(copy), hashlib.sha256()
+    for chunk in blobs.iter_blob(settings.blob_dir, name, copy.data_key, copy.item.id):
         digest.update(chunk)
-    if digest.hexdigest() != copy.meta.sha256:
-        raise DecryptionError("safe copy does not match its digest")
-    return blobs.iter_blob(settings.blob_dir, copy.item.blob_name, copy.data_key, copy.item.id)
+    _require_digest(copy, digest.hexdigest())
+    return blobs.iter_blob(settings.blob_dir, name, copy.data_key, copy.item.id)
 
 
 def preview(settings: Settings, copy: SafeCopy, number: int) -> bytes:
