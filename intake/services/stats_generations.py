@@ -89,9 +89,13 @@ def stored(session: Session, today: State) -> Current | None:
     return _as_current(found) if found is not None else None
 
 
+def _newest(session: Session) -> StatsGeneration | None:
+    return session.scalar(select(StatsGeneration).order_by(StatsGeneration.id.desc()).limit(1))
+
+
 def latest(session: Session) -> Current | None:
     """The newest stored generation, whatever state it was made for."""
-    row = session.scalar(select(StatsGeneration).order_by(StatsGeneration.id.desc()).limit(1))
+    row = _newest(session)
     return _as_current(row) if row is not None else None
 
 
@@ -106,8 +110,7 @@ def current(session: Session, settings: Settings, staff: Staff | None, purpose: 
 
 def _make(session: Session, today: State, staff: Staff | None, purpose: str) -> Current:
     """Protect today's state with the previous generation and the releases, and store it."""
-    previous = session.scalar(select(StatsGeneration).order_by(StatsGeneration.id.desc())
-                              .limit(1))
+    previous = _newest(session)
     cfg, eps, print_ = today.cfg, today.epsilon, today.fingerprint
     made = make(today.cube, today.one_way, cfg.regions, cfg.stats_threshold, eps, utcnow(),
                 _rows(decode_generation(previous.result)) if previous else None,
